@@ -1,0 +1,35 @@
+// Where and how a stage's process runs. The runner sees only this, so a cluster executor (Slurm) can stand in
+// for local child processes without the runner changing.
+
+export interface StageLaunch {
+  /** A shell command line (run by /bin/sh -c) or an argv list (run directly). */
+  command: string | readonly string[];
+  /** Absolute working directory. */
+  cwd: string;
+  /** Variables added to the inherited environment; parameters travel here, never in the command line. */
+  env: Record<string, string>;
+  /** Receives output as it arrives, in arrival order. */
+  onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface StageExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** Set when the process could not be started at all (ENOENT, EACCES…). */
+  spawnError: string | null;
+}
+
+export interface StageProcess {
+  /** Process group id of the stage, recorded so a later daemon can kill what an earlier one left behind. */
+  readonly pgid: number | null;
+  /** Settles once the stage and everything it started are gone and its output is drained. */
+  readonly exited: Promise<StageExit>;
+  /** SIGTERM to the whole group, SIGKILL after the grace period; resolves when it has exited. */
+  stop(graceMs?: number): Promise<StageExit>;
+}
+
+export interface Executor {
+  start(launch: StageLaunch): StageProcess;
+}
+
+export const DEFAULT_GRACE_MS = 3000;

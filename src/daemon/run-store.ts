@@ -1,0 +1,85 @@
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PipeError } from '../shared/errors.js';
+import { isRunId } from '../shared/names.js';
+import { RunMetadata } from '../shared/metadata-schema.js';
+import { newRunId } from './run-id.js';
+
+export const METADATA_FILE = 'metadata.json';
+export const EVENTS_FILE = 'events.ndjson';
+
+export const runsDir = (workspace: string): string => path.join(workspace, 'runs');
+
+// The only way from a run id to a path: the id is checked first, so `../x` never names a folder.
+export function runDir(workspace: string, runId: string): string {
+  if (!isRunId(runId)) throw new PipeError('ERR_RUN_ID_INVALID', `not a run id: ${JSON.stringify(runId.slice(0, 140))}`);
+  return path.join(runsDir(workspace), runId);
+}
+
+// mkdir without `recursive` fails if the folder exists, which makes the id ours even against other processes.
+export async function createRunFolder(workspace: string): Promise<{ runId: string; dir: string }> {
+  await mkdir(runsDir(workspace), { recursive: true });
+  for (let tries = 0; tries < 20; tries++) {
+    const runId = newRunId();
+    const dir = runDir(workspace, runId);
+    try {
+      await mkdir(dir);
+      await mkdir(path.join(dir, 'logs'));
+      return { runId, dir };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  throw new PipeError('ERR_IO', 'could not create a unique run folder');
+}
+
+export type RunRead = { ok: true; run: RunMetadata } | { ok: false; runId: string; error: PipeError };
+
+// A corrupt or half-known metadata.json is reported as a value, never thrown past a listing.
+export async function readRun(workspace: string, runId: string): Promise<RunRead> {
+  const file = path.join(runDir(workspace, runId), METADATA_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      return { ok: false, runId, error: new PipeError('ERR_RUN_NOT_FOUND', `no run ${runId} in ${runsDir(workspace)}`) };
+    }
+    throw error;
+  }
+  return parseMetadata(runId, text);
+}
+
+export function parseMetadata(runId: string, text: string): RunRead {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    return { ok: false, runId, error: new PipeError('ERR_METADATA_CORRUPT', `${runId}/metadata.json is not valid JSON`, { cause }) };
+  }
+  const parsed = RunMetadata.safeParse(json);
+  if (!parsed.success) {
+    const where = parsed.error.issues[0]?.path.join('.') ?? '';
+    return { ok: false, runId, error: new PipeError('ERR_METADATA_CORRUPT', `${runId}/metadata.json does not match schema 1 (at ${where || 'root'})`) };
+  }
+  return { ok: true, run: parsed.data };
+}
+
+export async function requireRun(workspace: string, runId: string): Promise<RunMetadata> {
+  const read = await readRun(workspace, runId);
+  if (!read.ok) throw read.error;
+  return read.run;
+}
+
+// Run ids sort by creation time, so newest first is a reverse string sort; no folder is opened to list.
+export async function listRunIds(workspace: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(runsDir(workspace));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return names.filter(isRunId).sort().reverse();
+}

@@ -1,0 +1,25 @@
+import { readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PipeError } from '../shared/errors.js';
+
+// Resolves a path a stage named (entity, output) and refuses one that leaves the workspace, symlinks included.
+export async function resolveInside(workspace: string, cwd: string, relative: string): Promise<string> {
+  const resolved = path.resolve(cwd, relative);
+  const [root, real] = await Promise.all([realpath(workspace), realpath(resolved)]);
+  if (real !== root && !real.startsWith(root + path.sep)) {
+    throw new PipeError('ERR_ENTITY_INVALID', `${relative} is outside the workspace`);
+  }
+  return real;
+}
+
+// A declared output counts when it exists and is not empty: a file with bytes, or a folder with entries.
+export async function isNonEmpty(file: string): Promise<boolean> {
+  try {
+    const info = await stat(file);
+    if (info.isFile()) return info.size > 0;
+    if (info.isDirectory()) return (await readdir(file)).length > 0;
+    return false;
+  } catch {
+    return false;
+  }
+}

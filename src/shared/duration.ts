@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+
+// Pipeline files write durations as `250ms`, `2s`, `10m`, `1h`; a bare number means seconds.
+export function parseDuration(text: string | number): number | null {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? Math.round(text * 1000) : null;
+  const match = DURATION.exec(text.trim());
+  if (!match) return null;
+  return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
+}
+
+/** zod type for a duration field: accepts `2s` and friends, yields milliseconds. */
+export const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (write 250ms, 2s, 10m or 1h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+// Human form for displays and logs: 850ms, 4.2s, 3m 05s, 1h 02m.
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  const totalS = Math.round(ms / 1000);
+  if (totalS < 3600) return `${Math.floor(totalS / 60)}m ${String(totalS % 60).padStart(2, '0')}s`;
+  return `${Math.floor(totalS / 3600)}h ${String(Math.floor((totalS % 3600) / 60)).padStart(2, '0')}m`;
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+// Stable codes: users grep for them and scripts branch on them, so never rename one.
+export const ErrorCode = z.enum([
+  'ERR_STAGE_EXIT',
+  'ERR_STAGE_TIMEOUT',
+  'ERR_STAGE_SIGNAL',
+  'ERR_STAGE_SPAWN',
+  'ERR_OUTPUT_MISSING',
+  'ERR_CANCELLED',
+  'ERR_INTERRUPTED',
+  'ERR_CIRCUIT_OPEN',
+  'ERR_PIPELINE_INVALID',
+  'ERR_PIPELINE_NOT_FOUND',
+  'ERR_PARAM_INVALID',
+  'ERR_RUN_NOT_FOUND',
+  'ERR_RUN_ID_INVALID',
+  'ERR_STAGE_NOT_FOUND',
+  'ERR_ENTITY_INVALID',
+  'ERR_ENTITY_NOT_FOUND',
+  'ERR_DAEMON_UNREACHABLE',
+  'ERR_METADATA_CORRUPT',
+  'ERR_USAGE',
+  'ERR_IO',
+  'ERR_INTERNAL',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+// A stage may report its own code (`::pipe:error ERR_EMBEDDINGS_MISSING …`); it is kept as given.
+export const ANY_ERROR_CODE = /^ERR_[A-Z0-9_]{1,64}$/;
+
+/** The one error type: every failure that crosses a boundary carries a stable code. */
+export class PipeError extends Error {
+  override name = 'PipeError';
+  constructor(
+    /** Stable ERR_* code; a stage's own codes pass through, hence string. */
+    readonly code: ErrorCode | (string & {}),
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+// Boundaries (CLI entry, stage runner, later the daemon's handlers) turn whatever was thrown into a PipeError.
+export function toPipeError(error: unknown, fallback: ErrorCode = 'ERR_INTERNAL'): PipeError {
+  if (error instanceof PipeError) return error;
+  if (error instanceof Error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    if (errno === 'ENOSPC' || errno === 'EACCES' || errno === 'EROFS' || errno === 'EMFILE' || errno === 'EIO') {
+      return new PipeError('ERR_IO', `${errno}: ${error.message}`, { cause: error });
+    }
+    return new PipeError(fallback, error.message, { cause: error });
+  }
+  return new PipeError(fallback, String(error));
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { Entity, RunStatus, StageError, RunError } from './metadata-schema.js';
+
+// Every state change of a run is one of these, numbered by `seq` (1, 2, 3… per run, no gaps).
+// Names are past-tense and dotted; `stage` is the stage's index in the pipeline.
+const Base = { seq: z.number().int().min(1), run_id: z.string(), at: z.string() };
+const StageRef = { stage: z.number().int().min(0) };
+
+export const RunEvent = z.discriminatedUnion('type', [
+  z.object({
+    ...Base,
+    type: z.literal('run.created'),
+    pipeline: z.string(),
+    params: z.record(z.string(), z.string()),
+    stages: z.array(
+      z.object({ id: z.string(), optional: z.boolean(), max_attempts: z.number().int(), outputs: z.array(z.string()) }),
+    ),
+  }),
+  z.object({ ...Base, type: z.literal('run.started') }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.started'), attempt: z.number().int().min(1), pgid: z.number().int().nullable() }),
+  z.object({
+    ...Base,
+    ...StageRef,
+    type: z.literal('stage.progress'),
+    current: z.number(),
+    total: z.number(),
+    message: z.string().nullable(),
+  }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.cost'), usd: z.number() }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.checkpoint'), data: z.record(z.string(), z.unknown()) }),
+  z.object({ ...Base, type: z.literal('entity.added'), entity: Entity }),
+  z.object({
+    ...Base,
+    ...StageRef,
+    type: z.literal('stage.retrying'),
+    error: StageError,
+    next_attempt: z.number().int(),
+    next_attempt_at: z.string(),
+  }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.succeeded'), outputs: z.array(z.string()) }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.failed'), error: StageError }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.skipped'), error: StageError.nullable() }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.cancelled'), error: StageError }),
+  z.object({ ...Base, type: z.literal('run.finished'), status: RunStatus, error: RunError.nullable() }),
+]);
+export type RunEvent = z.infer<typeof RunEvent>;
+export type RunEventType = RunEvent['type'];
+
+// An event before the store numbers it: what the runner emits.
+type Unnumbered<T> = T extends unknown ? Omit<T, 'seq' | 'run_id' | 'at'> : never;
+export type RunEventBody = Unnumbered<RunEvent>;
+
+// Status changes must reach metadata.json at once; the rest may be coalesced.
+export function isStatusChange(event: Pick<RunEvent, 'type'>): boolean {
+  return event.type !== 'stage.progress' && event.type !== 'stage.cost' && event.type !== 'stage.checkpoint';
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+export const RUN_STATUSES = ['queued', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export const RunStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const STAGE_STATUSES = ['pending', 'running', 'retrying', 'awaiting_approval', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export const StageStatus = z.enum(STAGE_STATUSES);
+export type StageStatus = z.infer<typeof StageStatus>;
+
+const Iso = z.string();
+const Json = z.record(z.string(), z.unknown());
+
+export const StageError = z.object({
+  code: z.string(),
+  message: z.string(),
+  exit_code: z.number().int().nullable().default(null),
+  signal: z.string().nullable().default(null),
+  stack: z.string().nullable().default(null),
+  at: Iso,
+});
+export type StageError = z.infer<typeof StageError>;
+
+export const Progress = z.object({
+  current: z.number(),
+  total: z.number(),
+  message: z.string().nullable().default(null),
+});
+export type Progress = z.infer<typeof Progress>;
+
+// What a resume needs to skip a succeeded stage: what it produced and what it said about itself.
+export const Checkpoint = z.object({
+  outputs: z.array(z.string()),
+  data: Json.nullable(),
+  cost_usd: z.number(),
+  at: Iso,
+});
+export type Checkpoint = z.infer<typeof Checkpoint>;
+
+export const StageState = z.object({
+  id: z.string(),
+  index: z.number().int(),
+  optional: z.boolean(),
+  status: StageStatus,
+  attempts: z.number().int(),
+  max_attempts: z.number().int().default(1),
+  /** While retrying: when the next attempt starts. */
+  next_attempt_at: Iso.nullable().default(null),
+  started_at: Iso.nullable(),
+  ended_at: Iso.nullable(),
+  duration_ms: z.number().nullable(),
+  progress: Progress.nullable(),
+  eta_ms: z.number().nullable(),
+  cost_usd: z.number(),
+  error: StageError.nullable(),
+  log: z.string(),
+  outputs: z.array(z.string()).default([]),
+  /** Checkpoint data reported so far by the running attempt (`::pipe:checkpoint`). */
+  checkpoint_data: Json.nullable().default(null),
+  checkpoint: Checkpoint.nullable().default(null),
+  /** Process group of the running attempt, so a restarted daemon can kill what a dead one left. */
+  pgid: z.number().int().nullable().default(null),
+});
+export type StageState = z.infer<typeof StageState>;
+
+export const Entity = z.object({
+  sequence: z.number().int().min(1),
+  type: z.string(),
+  filename: z.string(),
+  stage: z.string().nullable(),
+  timestamp: Iso,
+  size: z.number().int().nullable().default(null),
+  metadata: Json.default({}),
+});
+export type Entity = z.infer<typeof Entity>;
+
+export const RunError = z.object({ code: z.string(), message: z.string(), stage: z.string().nullable() });
+export type RunError = z.infer<typeof RunError>;
+
+export const RunMetadata = z.object({
+  schema_version: z.literal(1),
+  run_id: z.string(),
+  pipeline: z.string(),
+  params: z.record(z.string(), z.string()),
+  status: RunStatus,
+  created_at: Iso,
+  started_at: Iso.nullable(),
+  ended_at: Iso.nullable(),
+  current_state: z.object({ stage: z.number().int(), step: z.string(), progress: z.string() }),
+  stages: z.array(StageState),
+  expected_outputs: z.array(z.string()),
+  completed_outputs: z.array(z.string()),
+  entities: z.array(Entity),
+  error: RunError.nullable(),
+  total_cost_usd: z.number(),
+  eta_ms: z.number().nullable(),
+  seq: z.number().int(),
+});
+export type RunMetadata = z.infer<typeof RunMetadata>;
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+export const isTerminal = (status: RunStatus): boolean => TERMINAL_RUN_STATUSES.includes(status);
