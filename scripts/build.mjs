@@ -11,8 +11,16 @@ await build({
   target: 'node20',
   sourcemap: true,
   legalComments: 'none',
-  // Bundled CommonJS packages (ws, write-file-atomic) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __pipeTuiCreateRequire } from 'node:module'; const require = __pipeTuiCreateRequire(import.meta.url);" },
+  // Bundled CommonJS packages (ws, write-file-atomic) call require() for Node built-ins and read __filename.
+  banner: {
+    js: [
+      "import { createRequire as __pipeTuiRequire } from 'node:module';",
+      "import { fileURLToPath as __pipeTuiPath } from 'node:url';",
+      'const require = __pipeTuiRequire(import.meta.url);',
+      'const __filename = __pipeTuiPath(import.meta.url);',
+      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+    ].join(' '),
+  },
   external: ['react-devtools-core'],
   logLevel: 'warning',
 });

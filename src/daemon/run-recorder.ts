@@ -79,7 +79,8 @@ export class RunRecorder {
   async addErrorEntity(stage: string | null, error: StageError): Promise<Entity> {
     const sequence = this.nextEntity++;
     const filename = entityFileName(sequence, 'error', '.json');
-    const body = { code: error.code, message: error.message, stage, run_id: this.current.run_id, ...error };
+    const { code, message, ...details } = error;
+    const body = { code, message, stage, run_id: this.current.run_id, ...details };
     const text = `${JSON.stringify(body, null, 2)}\n`;
     await writeAtomic(path.join(this.dir, filename), text);
     const entity: Entity = {

@@ -1,0 +1,35 @@
+import { formatDuration } from '../../shared/duration.js';
+import { statusSymbol } from '../../shared/status-symbols.js';
+import { listRunIds, readRun, type RunRead } from '../../daemon/run-store.js';
+import { printJson } from '../cli-output.js';
+import { summarize } from '../run-summary.js';
+import { table } from '../table.js';
+import { type CommonOptions, resolveWorkspace } from '../workspace.js';
+
+// Runs, newest first. A corrupt run is listed as such, never hidden and never fatal.
+export async function lsCommand(options: CommonOptions): Promise<number> {
+  const workspace = resolveWorkspace(options);
+  const ids = await listRunIds(workspace);
+  // A folder without metadata.json is a run being created this instant (or whose creation crashed): not a run yet.
+  const reads = (await Promise.all(ids.map((id) => readRun(workspace, id)))).filter((r) => r.ok || r.error.code !== 'ERR_RUN_NOT_FOUND');
+  if (options.json) {
+    printJson(reads.map(summarize));
+    return 0;
+  }
+  if (reads.length === 0) {
+    process.stdout.write(`no runs in ${workspace}/runs yet; start one with: pipe-tui run <pipeline> --foreground\n`);
+    return 0;
+  }
+  const now = Date.now();
+  const header = [' ', 'RUN', 'PIPELINE', 'STATUS', 'STAGES', 'AGE', 'TOOK'];
+  process.stdout.write(`${table([header, ...reads.map((read) => row(read, now))])}\n`);
+  return 0;
+}
+
+function row(read: RunRead, now: number): string[] {
+  if (!read.ok) return ['!', read.runId, '?', 'corrupt', '', '', read.error.code];
+  const run = read.run;
+  const end = run.ended_at ? Date.parse(run.ended_at) : now;
+  const took = run.started_at ? formatDuration(end - Date.parse(run.started_at)) : '';
+  return [statusSymbol(run.status), run.run_id, run.pipeline, run.status, run.current_state.progress, `${formatDuration(now - Date.parse(run.created_at))} ago`, took];
+}

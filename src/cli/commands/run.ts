@@ -1,0 +1,66 @@
+import { PipeError } from '../../shared/errors.js';
+import { resolveParams } from '../../shared/parse-pipeline.js';
+import { createRun } from '../../daemon/create-run.js';
+import { loadPipeline } from '../../daemon/pipeline-files.js';
+import { runPipeline } from '../../daemon/pipeline-runner.js';
+import { printJson, usageError } from '../cli-output.js';
+import { eventLine } from '../run-lines.js';
+import { LiveView } from '../live-view.js';
+import { type CommonOptions, resolveWorkspace } from '../workspace.js';
+
+export interface RunCommandOptions extends CommonOptions {
+  /** `-p key=value`, repeatable. */
+  param: string[];
+  foreground?: boolean;
+  follow?: boolean;
+}
+
+// Exit codes shared with `run --follow`: 0 succeeded, 1 failed, 130 cancelled.
+const EXIT = { succeeded: 0, cancelled: 130 } as Record<string, number>;
+
+export async function runCommand(pipelineName: string, options: RunCommandOptions): Promise<number> {
+  if (!options.foreground) {
+    throw new PipeError('ERR_DAEMON_UNREACHABLE', 'the daemon is not part of this version yet; run it in this terminal with --foreground');
+  }
+  const workspace = resolveWorkspace(options);
+  const pipeline = await loadPipeline(workspace, pipelineName);
+  const params = resolveParams(pipeline.spec, parseParams(options.param));
+  const recorder = await createRun(workspace, pipeline, params);
+
+  // Ctrl-C, a closed terminal or a kill cancel the run cleanly rather than leave a "running" run behind.
+  const live = !options.json && process.stdout.isTTY ? new LiveView() : null;
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // The live display shows the cancel itself; a stray line would tear its redraw.
+    if (!controller.signal.aborted && !live) process.stderr.write(`pipe-tui: ${signal}: cancelling run ${recorder.state.run_id}…\n`);
+    controller.abort();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+
+  recorder.subscribe((event, state) => {
+    if (options.json) return;
+    if (live) return live.update(state);
+    const line = eventLine(event, state);
+    if (line) process.stdout.write(`${line}\n`);
+  });
+  try {
+    const final = await runPipeline({ pipeline: pipeline.spec, recorder, workspace, signal: controller.signal });
+    live?.close();
+    if (options.json) printJson({ run_id: final.run_id, status: final.status, error: final.error });
+    return EXIT[final.status] ?? 1;
+  } finally {
+    await recorder.close();
+    for (const s of signals) process.off(s, onSignal);
+  }
+}
+
+function parseParams(pairs: string[]): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usageError(`-p takes key=value, got ${JSON.stringify(pair)}`);
+    params[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return params;
+}

@@ -1,0 +1,26 @@
+import { formatDuration } from '../../shared/duration.js';
+import { statusSymbol } from '../../shared/status-symbols.js';
+import { requireRun } from '../../daemon/run-store.js';
+import { printJson } from '../cli-output.js';
+import { runSummary } from '../run-lines.js';
+import { type CommonOptions, resolveWorkspace } from '../workspace.js';
+
+// One run; `--json` prints its metadata.json exactly as the schema reads it.
+export async function statusCommand(runId: string, options: CommonOptions): Promise<number> {
+  const run = await requireRun(resolveWorkspace(options), runId);
+  if (options.json) {
+    printJson(run);
+    return 0;
+  }
+  const lines = [runSummary(run), `params: ${JSON.stringify(run.params)}`];
+  for (const s of run.stages) {
+    const attempts = s.attempts > 1 ? ` attempts ${s.attempts}/${s.max_attempts}` : '';
+    const took = s.duration_ms !== null ? ` ${formatDuration(s.duration_ms)}` : '';
+    const progress = s.progress ? ` ${s.progress.current}/${s.progress.total}` : '';
+    const error = s.error ? `  ${s.error.code}: ${s.error.message}` : '';
+    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${progress}${attempts}${took}${error}`);
+  }
+  for (const e of run.entities) lines.push(`  entity ${e.filename}${e.stage ? ` (${e.stage})` : ''}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,63 @@
+import { Command, CommanderError, Option } from 'commander';
+import { lsCommand } from './commands/ls.js';
+import { logsCommand } from './commands/logs.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+import { validateCommand } from './commands/validate.js';
+import { reportError, usageError } from './cli-output.js';
+
+const VERSION = '0.1.0';
+
+// Every command takes --workspace; every command that prints state takes --json (SPEC section 5).
+function common(command: Command, json = true): Command {
+  command.addOption(new Option('--workspace <dir>', 'workspace folder (default: $PIPE_TUI_WORKSPACE or the current directory)'));
+  if (json) command.option('--json', 'print JSON alone on stdout');
+  return command;
+}
+
+function program(): Command {
+  const root = new Command('pipe-tui')
+    .description('Run and watch multi-stage pipelines from a terminal')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined })
+    .showSuggestionAfterError(true);
+
+  common(root.command('run <pipeline>').description('run a pipeline (a name in pipelines/ or a file)'))
+    .option('-p, --param <key=value>', 'set a parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--foreground', 'run in this process, without the daemon')
+    .action(async (pipeline: string, opts) => exit(await runCommand(pipeline, opts)));
+  common(root.command('validate <file>').description('check a pipeline file'))
+    .action(async (file: string, opts) => exit(await validateCommand(file, opts)));
+  common(root.command('ls').description('list runs, newest first'))
+    .action(async (opts) => exit(await lsCommand(opts)));
+  common(root.command('status <run>').description('show one run'))
+    .action(async (run: string, opts) => exit(await statusCommand(run, opts)));
+  common(root.command('logs <run> [stage]').description("print a stage's log (default: the current or last stage)"), false)
+    .option('-f, --follow', 'keep printing as the log grows')
+    .action(async (run: string, stage: string | undefined, opts) => exit(await logsCommand(run, stage, opts)));
+  return root;
+}
+
+let exitCode = 0;
+const exit = (code: number): void => {
+  exitCode = code;
+};
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return reportError(usageError(error.message.replace(/^error: /, '')));
+    }
+    return reportError(error);
+  }
+}
+
+// Leave through process.exitCode rather than process.exit so stdout is drained when piped.
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,20 @@
+import type { RunMetadata } from '../shared/metadata-schema.js';
+import type { RunRead } from '../daemon/run-store.js';
+
+// One line of `ls --json`: enough to list and pick, without the stages' detail.
+export function summarize(read: RunRead): Record<string, unknown> {
+  if (!read.ok) return { run_id: read.runId, status: 'corrupt', error: { code: read.error.code, message: read.error.message } };
+  const run: RunMetadata = read.run;
+  return {
+    run_id: run.run_id,
+    pipeline: run.pipeline,
+    status: run.status,
+    created_at: run.created_at,
+    started_at: run.started_at,
+    ended_at: run.ended_at,
+    current_state: run.current_state,
+    error: run.error,
+    total_cost_usd: run.total_cost_usd,
+    eta_ms: run.eta_ms,
+  };
+}

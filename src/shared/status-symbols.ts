@@ -1,0 +1,36 @@
+import type { RunStatus, StageStatus } from './metadata-schema.js';
+
+type AnyStatus = RunStatus | StageStatus;
+
+// One symbol per status, with an ASCII twin for terminals that cannot draw the others (`--ascii`).
+const SYMBOLS: Record<AnyStatus, [unicode: string, ascii: string]> = {
+  queued: ['◌', '.'],
+  pending: ['·', '.'],
+  running: ['▶', '>'],
+  retrying: ['↻', '~'],
+  awaiting_approval: ['⏸', '?'],
+  succeeded: ['✔', '+'],
+  failed: ['✘', 'x'],
+  skipped: ['⤼', '-'],
+  cancelled: ['⊘', '/'],
+  interrupted: ['⚡', '!'],
+};
+
+export const statusSymbol = (status: AnyStatus, ascii = false): string => SYMBOLS[status][ascii ? 1 : 0];
+
+export type Tone = 'good' | 'bad' | 'busy' | 'wait' | 'dim';
+
+export function statusTone(status: AnyStatus): Tone {
+  if (status === 'succeeded') return 'good';
+  if (status === 'failed' || status === 'interrupted') return 'bad';
+  if (status === 'running' || status === 'retrying') return 'busy';
+  if (status === 'awaiting_approval' || status === 'cancelled') return 'wait';
+  return 'dim';
+}
+
+// `[######----]` style bar of `width` cells.
+export function progressBar(current: number, total: number, width: number, ascii = false): string {
+  const ratio = total > 0 ? Math.min(1, Math.max(0, current / total)) : 0;
+  const filled = Math.round(ratio * width);
+  return ascii ? `${'#'.repeat(filled)}${'-'.repeat(width - filled)}` : `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}
