@@ -1,0 +1,68 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRun } from '../../src/daemon/create-run.js';
+import { loadPipeline } from '../../src/daemon/pipeline-files.js';
+import { runPipeline } from '../../src/daemon/pipeline-runner.js';
+import type { RunRecorder } from '../../src/daemon/run-recorder.js';
+import type { RunMetadata } from '../../src/shared/metadata-schema.js';
+import { resolveParams } from '../../src/shared/parse-pipeline.js';
+
+const made: string[] = [];
+
+// A fresh workspace in the temp folder with the given pipelines written into pipelines/.
+export async function tempWorkspace(pipelines: Record<string, string> = {}): Promise<string> {
+  const ws = await mkdtemp(path.join(tmpdir(), 'pipe-tui-test-'));
+  made.push(ws);
+  await mkdir(path.join(ws, 'pipelines'));
+  for (const [name, yaml] of Object.entries(pipelines)) await writeFile(path.join(ws, 'pipelines', `${name}.yaml`), yaml);
+  return ws;
+}
+
+export async function removeWorkspaces(): Promise<void> {
+  await Promise.all(made.splice(0).map((ws) => rm(ws, { recursive: true, force: true })));
+}
+
+export interface Ran {
+  final: RunMetadata;
+  recorder: RunRecorder;
+}
+
+// Runs a pipeline of the workspace in this process through the real runner, real processes and real files.
+export async function runIn(
+  ws: string,
+  name: string,
+  options: { params?: Record<string, string>; signal?: AbortSignal; graceMs?: number; onStart?: (r: RunRecorder) => void } = {},
+): Promise<Ran> {
+  const pipeline = await loadPipeline(ws, name);
+  const recorder = await createRun(ws, pipeline, resolveParams(pipeline.spec, options.params ?? {}));
+  options.onStart?.(recorder);
+  const final = await runPipeline({ pipeline: pipeline.spec, recorder, workspace: ws, signal: options.signal, graceMs: options.graceMs });
+  await recorder.close();
+  return { final, recorder };
+}
+
+// Polls until `check` returns a truthy value; fails with `what` when the deadline passes. Never a bare sleep.
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
