@@ -6,7 +6,7 @@ export interface StageLaunch {
   command: string | readonly string[];
   /** Absolute working directory. */
   cwd: string;
-  /** Variables added to the inherited environment; parameters travel here, never in the command line. */
+  /** The whole environment of the stage; parameters travel here, never in the command line. */
   env: Record<string, string>;
   /** Receives output as it arrives, in arrival order. */
   onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;

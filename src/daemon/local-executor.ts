@@ -10,6 +10,7 @@ export const localExecutor: Executor = {
     const child = execa(file, args, {
       cwd: launch.cwd,
       env: launch.env,
+      extendEnv: false,
       detached: true,
       cleanup: false,
       stdin: 'ignore',

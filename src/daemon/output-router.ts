@@ -53,8 +53,12 @@ export class OutputRouter {
       const rest = state.pending;
       state.pending = null;
       if (state.midLine) this.write(rest);
-      else this.scan(rest);
+      // A protocol line is consumed whole; plain text is closed with a newline so the next header starts clean.
+      else if (this.scan(rest)) continue;
       if (rest[rest.length - 1] !== NEWLINE) this.write('\n');
+    }
+    for (const state of Object.values(this.streams)) {
+      if (state.midLine) this.write('\n');
       state.midLine = false;
     }
   }
@@ -70,8 +74,8 @@ export class OutputRouter {
     }
   }
 
-  // Writes runs of plain lines in one piece and hands protocol lines to onLine.
-  private scan(buffer: Buffer): void {
+  // Writes runs of plain lines in one piece and hands protocol lines to onLine. True when all of it was protocol.
+  private scan(buffer: Buffer): boolean {
     let plainStart = 0;
     let lineStart = 0;
     let marker = buffer.indexOf(MARKER);
@@ -91,6 +95,8 @@ export class OutputRouter {
       }
       lineStart = lineEnd;
     }
-    if (plainStart < buffer.length) this.write(buffer.subarray(plainStart));
+    if (plainStart >= buffer.length) return true;
+    this.write(buffer.subarray(plainStart));
+    return false;
   }
 }

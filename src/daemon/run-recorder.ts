@@ -69,7 +69,7 @@ export class RunRecorder {
   // The sequence number is taken before the copy starts, so entities keep the order they were announced in.
   async addEntity(stage: string | null, type: string, source: string, metadata: Record<string, unknown>): Promise<Entity> {
     const sequence = this.nextEntity++;
-    const filename = entityFileName(sequence, type, path.extname(source));
+    const filename = entityFileName(sequence, type, entityExtension(source));
     const size = await copyAtomic(source, path.join(this.dir, filename));
     const entity: Entity = { sequence, type, filename, stage, timestamp: new Date().toISOString(), size, metadata };
     this.emit({ type: 'entity.added', entity });
@@ -106,4 +106,11 @@ export class RunRecorder {
   private append(event: RunEvent): void {
     writeSync(this.eventsFd, `${JSON.stringify(event)}\n`);
   }
+}
+
+// `sources.tar.gz` keeps `.tar.gz`; otherwise the last extension, which says how to show the file.
+function entityExtension(file: string): string {
+  const ext = path.extname(file);
+  const inner = path.extname(path.basename(file, ext));
+  return inner === '.tar' ? `${inner}${ext}` : ext;
 }

@@ -6,7 +6,8 @@ import { PipeError } from '../shared/errors.js';
 export async function resolveInside(workspace: string, cwd: string, relative: string): Promise<string> {
   const resolved = path.resolve(cwd, relative);
   const [root, real] = await Promise.all([realpath(workspace), realpath(resolved)]);
-  if (real !== root && !real.startsWith(root + path.sep)) {
+  const inside = path.relative(root, real);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
     throw new PipeError('ERR_ENTITY_INVALID', `${relative} is outside the workspace`);
   }
   return real;

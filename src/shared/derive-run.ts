@@ -12,7 +12,7 @@ export function deriveRun(state: RunMetadata): RunMetadata {
   return {
     ...state,
     current_state: { stage: current, step: stage?.id ?? '', progress: `${done}/${stages.length}` },
-    completed_outputs: stages.flatMap((s) => (s.status === 'succeeded' ? s.outputs : [])),
+    completed_outputs: [...new Set(stages.flatMap((s) => (s.status === 'succeeded' ? s.outputs : [])))],
     total_cost_usd: Math.round(stages.reduce((sum, s) => sum + s.cost_usd, 0) * 1e6) / 1e6,
     eta_ms: runEta(state),
   };

@@ -22,9 +22,11 @@ export const Duration = z.union([z.string(), z.number()]).transform((value, ctx)
 });
 
 // Human form for displays and logs: 850ms, 4.2s, 3m 05s, 1h 02m.
+// The unit is picked after rounding, so 59.9 s shows as 1m 00s, never 60s.
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  if (Math.round(ms / 100) < 100) return `${(ms / 1000).toFixed(1)}s`;
+  if (Math.round(ms / 1000) < 60) return `${Math.round(ms / 1000)}s`;
   const totalS = Math.round(ms / 1000);
   if (totalS < 3600) return `${Math.floor(totalS / 60)}m ${String(totalS % 60).padStart(2, '0')}s`;
   return `${Math.floor(totalS / 3600)}h ${String(Math.floor((totalS % 3600) / 60)).padStart(2, '0')}m`;

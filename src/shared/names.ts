@@ -20,7 +20,7 @@ export function stageLogName(index: number, stageId: string): string {
 }
 
 export function entityFileName(sequence: number, type: string, ext: string): string {
-  const safeExt = /^\.[A-Za-z0-9]{1,16}$/.test(ext) ? ext.toLowerCase() : '';
+  const safeExt = /^(\.[A-Za-z0-9]{1,16}){1,2}$/.test(ext) ? ext.toLowerCase() : '';
   return `${String(sequence).padStart(2, '0')}_${type}${safeExt}`;
 }
 

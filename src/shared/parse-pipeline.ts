@@ -14,26 +14,40 @@ export function parsePipeline(text: string, source: string): PipelineSpec {
   }
   const parsed = PipelineSpec.safeParse(raw);
   if (!parsed.success) {
-    const lines = formatIssues(parsed.error);
+    // zod runs the whole-pipeline checks only on an otherwise valid file; duplicates are worth naming anyway.
+    const lines = [...formatIssues(parsed.error), ...duplicateIds(raw)].filter((l, i, all) => all.indexOf(l) === i);
     throw new PipeError('ERR_PIPELINE_INVALID', `${source}: ${lines.length} problem${lines.length > 1 ? 's' : ''}\n  ${lines.join('\n  ')}`);
   }
   return parsed.data;
 }
 
+function duplicateIds(raw: unknown): string[] {
+  const stages = (raw as { stages?: unknown } | null)?.stages;
+  if (!Array.isArray(stages)) return [];
+  const seen = new Set<unknown>();
+  return stages.flatMap((stage: unknown, i) => {
+    const id = (stage as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return [];
+    if (seen.has(id)) return [`stages.${i}.id: duplicate stage id "${id}"`];
+    seen.add(id);
+    return [];
+  });
+}
+
 // Defaults from the file, overridden by `-p k=v`; a name the pipeline does not declare is a typo, so refused.
 export function resolveParams(pipeline: PipelineSpec, given: Record<string, string>): Record<string, string> {
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, spec] of Object.entries(pipeline.params)) {
     if (spec.default !== undefined) params[name] = String(spec.default);
   }
   for (const [name, value] of Object.entries(given)) {
-    if (!(name in pipeline.params)) {
+    if (!Object.hasOwn(pipeline.params, name)) {
       const known = Object.keys(pipeline.params);
       throw new PipeError('ERR_PARAM_INVALID', `unknown parameter "${name}" (${known.length ? `known: ${known.join(', ')}` : 'this pipeline takes none'})`);
     }
     params[name] = value;
   }
-  const missing = Object.keys(pipeline.params).filter((name) => !(name in params));
+  const missing = Object.keys(pipeline.params).filter((name) => !Object.hasOwn(params, name));
   if (missing.length > 0) throw new PipeError('ERR_PARAM_INVALID', `parameter${missing.length > 1 ? 's' : ''} without a default need a value: ${missing.map((m) => `-p ${m}=…`).join(' ')}`);
   return params;
 }

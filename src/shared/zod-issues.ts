@@ -9,11 +9,19 @@ export function formatIssues(error: z.ZodError): string[] {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'required';
+  if (isMissing(issue)) return 'required';
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_union') {
+    // Of a union's reasons, the one that is not just "wrong type" says most (a bad duration, a bad code).
     const inner = issue.errors.flat().find((i) => i.code !== 'invalid_type');
     if (inner) return describeIssue(inner);
   }
   return issue.message;
+}
+
+// zod reports an absent field as a type mismatch against undefined, for each branch of a union.
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  if (issue.code === 'invalid_type') return issue.message.endsWith('received undefined');
+  if (issue.code === 'invalid_union') return issue.errors.length > 0 && issue.errors.flat().every(isMissing);
+  return false;
 }

@@ -1,0 +1,189 @@
+import { spawn } from 'node:child_process';
+import { open, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { createRun } from '../src/daemon/create-run.js';
+import { loadPipeline } from '../src/daemon/pipeline-files.js';
+import { runPipeline } from '../src/daemon/pipeline-runner.js';
+import { EVENTS_FILE } from '../src/daemon/run-store.js';
+import type { RunMetadata } from '../src/shared/metadata-schema.js';
+import { resolveParams } from '../src/shared/parse-pipeline.js';
+
+/** The repository root (bench/..), where bin/pipe-tui.js lives. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const CLI_BIN = path.join(REPO_ROOT, 'bin', 'pipe-tui.js');
+
+/** A figure passes when its value is at most `max`. */
+export interface Goal {
+  max: number;
+  /** How the goal reads in the table, e.g. "≤ 15 ms". */
+  text: string;
+}
+
+export interface Figure {
+  /** Key in BENCH_JSON. */
+  key: string;
+  label: string;
+  value: number;
+  unit: string;
+  digits?: number;
+  /** Informational figures have none. */
+  goal?: Goal;
+}
+
+export interface BenchResult {
+  name: string;
+  title: string;
+  figures: Figure[];
+  notes: string[];
+}
+
+export const passes = (f: Figure): boolean | null => (f.goal ? f.value <= f.goal.max : null);
+
+export function median(values: number[]): number {
+  if (values.length === 0) throw new Error('median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+/** A fresh temp workspace under os.tmpdir(); always pair with `removeWorkspace`. */
+export async function makeWorkspace(tag: string): Promise<string> {
+  const ws = await mkdtemp(path.join(os.tmpdir(), `pipe-tui-bench-${tag}-`));
+  await mkdir(path.join(ws, 'pipelines'));
+  return ws;
+}
+
+export async function removeWorkspace(ws: string): Promise<void> {
+  await rm(ws, { recursive: true, force: true });
+}
+
+export async function withWorkspace<T>(tag: string, fn: (ws: string) => Promise<T>): Promise<T> {
+  const ws = await makeWorkspace(tag);
+  try {
+    return await fn(ws);
+  } finally {
+    await removeWorkspace(ws);
+  }
+}
+
+export interface StageDef {
+  id: string;
+  run: string | string[];
+}
+
+/** Writes pipelines/<name>.yaml. JSON is valid YAML, and it spares quoting shell commands by hand. */
+export async function writePipeline(ws: string, name: string, stages: StageDef[]): Promise<void> {
+  await writeFile(path.join(ws, 'pipelines', `${name}.yaml`), `${JSON.stringify({ name, stages }, null, 2)}\n`);
+}
+
+export interface InProcessRun {
+  /** Wall time from loading the pipeline file to the recorder closed (metadata.json current). */
+  ms: number;
+  final: RunMetadata;
+  dir: string;
+  metadataWrites: number;
+}
+
+/** Runs a pipeline with the engine inside this process, as `run --foreground` does, minus the CLI. */
+export async function runInProcess(ws: string, name: string): Promise<InProcessRun> {
+  const start = performance.now();
+  const pipeline = await loadPipeline(ws, name);
+  const recorder = await createRun(ws, pipeline, resolveParams(pipeline.spec, {}));
+  let final: RunMetadata;
+  try {
+    final = await runPipeline({ pipeline: pipeline.spec, recorder, workspace: ws });
+  } finally {
+    await recorder.close();
+  }
+  const ms = performance.now() - start;
+  if (final.status !== 'succeeded') {
+    throw new Error(`bench pipeline ${name} ended ${final.status}: ${JSON.stringify(final.error)}`);
+  }
+  return { ms, final, dir: recorder.dir, metadataWrites: recorder.metadataWrites };
+}
+
+/** Absolute path of stage `index`'s log in a finished run. */
+export function stageLog(run: InProcessRun, index: number): string {
+  const log = run.final.stages[index]?.log;
+  if (!log) throw new Error(`run has no stage ${index}`);
+  return path.join(run.dir, log);
+}
+
+export interface ProcResult {
+  ms: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/** Spawns a process with stdout discarded and waits for it to close; times spawn to close. */
+export function runProcess(file: string, args: string[], options: { cwd?: string } = {}): Promise<ProcResult> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      if (stderr.length < 4000) stderr += s;
+    });
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ ms: performance.now() - start, code, signal, stderr }));
+  });
+}
+
+/** Throws unless the process exited 0. */
+export async function runProcessOk(file: string, args: string[], options: { cwd?: string } = {}): Promise<number> {
+  const result = await runProcess(file, args, options);
+  if (result.code !== 0) {
+    throw new Error(`${file} ${args.join(' ')} exited ${result.code ?? result.signal}: ${result.stderr.trim()}`);
+  }
+  return result.ms;
+}
+
+/** Counts newline bytes without holding the whole file in memory. */
+export async function countNewlines(file: string): Promise<number> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    let count = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      let at = buffer.indexOf(0x0a, 0);
+      while (at >= 0 && at < bytesRead) {
+        count++;
+        at = buffer.indexOf(0x0a, at + 1);
+      }
+    }
+    return count;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Lines of a small text file (events.ndjson), the trailing newline not making an empty last line. */
+export async function readLines(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8');
+  return text.split('\n').filter((l) => l.length > 0);
+}
+
+export async function readEvents(run: InProcessRun): Promise<{ type: string }[]> {
+  return (await readLines(path.join(run.dir, EVENTS_FILE))).map((l) => JSON.parse(l) as { type: string });
+}
+
+/** Single-quotes a string for /bin/sh. */
+export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Lets the event loop and GC settle between measurements. */
+export const pause = (ms = 50): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
