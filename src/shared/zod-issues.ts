@@ -2,15 +2,17 @@ import type { z } from 'zod';
 
 // One line per problem, `stages.1.run: required`, so a user can find each in the file without a stack trace.
 export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-    return `${path}: ${describeIssue(issue)}`;
+  return error.issues.flatMap((issue) => {
+    // An unknown key is named where it stands, `stages.2.retires: unknown key`, which is where the typo is.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${pathOf([...issue.path, key])}: unknown key`);
+    return [`${pathOf(issue.path)}: ${describeIssue(issue)}`];
   });
 }
 
+const pathOf = (path: PropertyKey[]): string => (path.length > 0 ? path.map(String).join('.') : '(root)');
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (isMissing(issue)) return 'required';
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_union') {
     // Of a union's reasons, the one that is not just "wrong type" says most (a bad duration, a bad code).
     const inner = issue.errors.flat().find((i) => i.code !== 'invalid_type');

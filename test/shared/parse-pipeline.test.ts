@@ -99,11 +99,11 @@ stages:
     expect(error.code).toBe('ERR_PIPELINE_INVALID');
     const lines = error.message.split('\n').map((l) => l.trim());
     expect(lines[0]).toBe('pipelines/broken.yaml: 6 problems');
-    expect(lines).toContain('(root): unknown key bogus');
+    expect(lines).toContain('bogus: unknown key');
     expect(lines.some((l) => l.startsWith('stages.1.run: '))).toBe(true);
     expect(lines.some((l) => l.startsWith('stages.2.id: '))).toBe(true);
     expect(lines.some((l) => l.startsWith('stages.2.timeout: ') && l.includes('"5 minutes"'))).toBe(true);
-    expect(lines).toContain('stages.2: unknown key foo');
+    expect(lines).toContain('stages.2.foo: unknown key');
     expect(lines.some((l) => l.startsWith('stages.3.retries'))).toBe(true);
   });
 

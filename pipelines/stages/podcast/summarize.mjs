@@ -13,6 +13,7 @@ await sleep(1000);
 
 if (Math.random() < flakeRate) {
   console.error('summarizer: upstream 503, try again');
+  console.log('::pipe:error ERR_UPSTREAM_UNAVAILABLE summarizer answered 503 Service Unavailable');
   process.exitCode = 1;
 } else {
   console.log('summarizer accepted the request, waiting for the script');
