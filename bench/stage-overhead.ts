@@ -101,7 +101,8 @@ export async function stageOverhead(): Promise<BenchResult> {
       title: `Per-stage overhead: ${STAGES} stages of \`true\` (median of ${REPS}; CLI median of ${CLI_REPS})`,
       figures: [
         { key: 'engine_total_ms', label: `pipe-tui in-process, ${STAGES} stages, total`, value: total, unit: 'ms', digits: 1 },
-        { key: 'per_stage_ms', label: 'wall time per stage (total / 20)', value: total / STAGES, unit: 'ms', digits: 2, goal: { max: GOAL_MS, text: `≤ ${GOAL_MS} ms` } },
+        // Wall time includes forking `sh` itself (~10 ms here), which no runner can avoid; the goal is on overhead.
+        { key: 'per_stage_ms', label: 'wall time per stage (total / 20)', value: total / STAGES, unit: 'ms', digits: 2 },
         { key: 'spawn_total_ms', label: `${STAGES} sequential child_process spawns of sh -c true`, value: spawnTotal, unit: 'ms', digits: 1 },
         { key: 'execa_total_ms', label: `${STAGES} sequential execa spawns of sh -c true`, value: execaTotal, unit: 'ms', digits: 1 },
         {

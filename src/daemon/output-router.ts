@@ -1,4 +1,5 @@
 import { PROTOCOL_PREFIX, type ProtocolLine, parseProtocolLine } from '../shared/stage-protocol.js';
+import { readProgress } from './progress-bytes.js';
 
 /** Longest line held back to be checked for `::pipe:`; a longer one is plain log, passed through in pieces. */
 export const MAX_PROTOCOL_LINE = 256 * 1024;
@@ -7,70 +8,74 @@ const NEWLINE = 0x0a;
 const MARKER = Buffer.from(PROTOCOL_PREFIX);
 
 type StreamState = { pending: Buffer | null; midLine: boolean };
+type Progress = Extract<ProtocolLine, { kind: 'progress' }>;
 
 // Splits a stage's stdout and stderr into log bytes and protocol lines. Output with no `::pipe:` in it is
-// written in whole chunks without being decoded, which keeps a flood of log lines about as cheap as a
-// shell redirect; memory stays bounded whatever the line length or the bytes.
+// written in whole chunks without being decoded or copied, which keeps a flood of log lines about as cheap
+// as a shell redirect; memory stays bounded whatever the line length or the bytes.
 export class OutputRouter {
   private readonly streams: Record<'stdout' | 'stderr', StreamState> = {
     stdout: { pending: null, midLine: false },
     stderr: { pending: null, midLine: false },
   };
+  // Within one chunk only the last progress line matters; it is delivered before any other protocol line.
+  private heldProgress: Progress | null = null;
 
   constructor(
     /** Appends bytes to the stage's log. */
     private readonly write: (data: Buffer | string) => void,
-    /** Receives each well-formed protocol line. */
+    /** Receives each well-formed protocol line (of a burst of progress lines, the last). */
     private readonly onLine: (line: ProtocolLine) => void,
   ) {}
 
   push(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
     const state = this.streams[stream];
-    const data = state.pending ? Buffer.concat([state.pending, chunk]) : chunk;
-    state.pending = null;
-    const lastNewline = data.lastIndexOf(NEWLINE);
-    if (lastNewline >= 0) {
-      let complete = data.subarray(0, lastNewline + 1);
-      if (state.midLine) {
-        // The rest of a line too long to be a protocol line: plain log.
-        const end = complete.indexOf(NEWLINE) + 1;
-        this.write(complete.subarray(0, end));
-        complete = complete.subarray(end);
-        state.midLine = false;
-      }
-      if (complete.length > 0) {
-        if (complete.indexOf(MARKER) < 0) this.write(complete);
-        else this.scan(complete);
-      }
+    let start = 0;
+    if (state.pending || state.midLine) {
+      // Finish the line begun in an earlier chunk; only that line is copied, never the whole chunk.
+      const newline = chunk.indexOf(NEWLINE);
+      if (newline < 0) return this.hold(state, chunk);
+      const head = chunk.subarray(0, newline + 1);
+      if (state.midLine) this.write(head);
+      else this.complete(Buffer.concat([state.pending as Buffer, head]));
+      state.pending = null;
+      state.midLine = false;
+      start = newline + 1;
     }
-    this.hold(state, data.subarray(lastNewline + 1));
+    const lastNewline = chunk.lastIndexOf(NEWLINE);
+    if (lastNewline >= start) this.complete(chunk.subarray(start, lastNewline + 1));
+    this.hold(state, chunk.subarray(Math.max(start, lastNewline + 1)));
   }
 
   /** Flushes partial lines when the stage has ended. */
   end(): void {
     for (const state of Object.values(this.streams)) {
-      if (!state.pending) continue;
       const rest = state.pending;
       state.pending = null;
-      if (state.midLine) this.write(rest);
       // A protocol line is consumed whole; plain text is closed with a newline so the next header starts clean.
-      else if (this.scan(rest)) continue;
-      if (rest[rest.length - 1] !== NEWLINE) this.write('\n');
-    }
-    for (const state of Object.values(this.streams)) {
+      if (rest && !this.scan(rest) && rest[rest.length - 1] !== NEWLINE) this.write('\n');
       if (state.midLine) this.write('\n');
       state.midLine = false;
     }
   }
 
+  private complete(lines: Buffer): void {
+    if (lines.indexOf(MARKER) < 0) this.write(lines);
+    else this.scan(lines);
+  }
+
   private hold(state: StreamState, rest: Buffer): void {
     if (rest.length === 0) return;
-    if (state.midLine || rest.length > MAX_PROTOCOL_LINE) {
+    if (state.midLine) return this.write(rest);
+    const size = (state.pending?.length ?? 0) + rest.length;
+    if (size > MAX_PROTOCOL_LINE) {
+      if (state.pending) this.write(state.pending);
       this.write(rest);
+      state.pending = null;
       state.midLine = true;
     } else {
-      // Copy: the chunk's memory may be reused by the stream.
-      state.pending = Buffer.from(rest);
+      // A copy: the chunk's memory may be reused by the stream.
+      state.pending = state.pending ? Buffer.concat([state.pending, rest]) : Buffer.from(rest);
     }
   }
 
@@ -84,19 +89,36 @@ export class OutputRouter {
       const lineEnd = newline < 0 ? buffer.length : newline + 1;
       if (marker >= 0 && marker < lineStart) marker = buffer.indexOf(MARKER, lineStart);
       if (marker >= 0 && marker < lineEnd) {
-        const text = buffer.toString('utf8', lineStart, lineEnd);
-        const parsed = parseProtocolLine(text);
+        const fast = marker === lineStart ? readProgress(buffer, lineStart, lineEnd) : null;
+        const text = fast ? '' : buffer.toString('utf8', lineStart, lineEnd);
+        const parsed = fast ?? parseProtocolLine(text);
         if (parsed) {
           if (plainStart < lineStart) this.write(buffer.subarray(plainStart, lineStart));
           plainStart = lineEnd;
-          if (parsed.kind === 'malformed') this.write(`[pipe-tui] warning: malformed ::pipe: line ignored (${parsed.reason}): ${text.trimEnd()}\n`);
-          else this.onLine(parsed);
+          if (parsed.kind !== 'malformed') this.deliver(parsed);
+          else this.write(`[pipe-tui] warning: malformed ::pipe: line ignored (${parsed.reason}): ${text.trimEnd()}\n`);
         }
       }
       lineStart = lineEnd;
     }
+    this.releaseProgress();
     if (plainStart >= buffer.length) return true;
     this.write(buffer.subarray(plainStart));
     return false;
+  }
+
+  private deliver(line: ProtocolLine): void {
+    if (line.kind === 'progress') {
+      this.heldProgress = line;
+      return;
+    }
+    this.releaseProgress();
+    this.onLine(line);
+  }
+
+  private releaseProgress(): void {
+    const held = this.heldProgress;
+    this.heldProgress = null;
+    if (held) this.onLine(held);
   }
 }
