@@ -41,17 +41,12 @@ export async function runPipeline(options: RunOptions): Promise<RunMetadata> {
         recorder.emit({ type: 'stage.succeeded', stage: index, outputs: outcome.outputs });
         continue;
       }
+      const cancelled = outcome.error.code === 'ERR_CANCELLED';
+      const type = cancelled ? 'stage.cancelled' : stage.optional ? 'stage.skipped' : 'stage.failed';
+      recorder.emit({ type, stage: index, error: outcome.error });
       await recorder.addErrorEntity(stage.id, outcome.error);
-      if (outcome.error.code === 'ERR_CANCELLED') {
-        recorder.emit({ type: 'stage.cancelled', stage: index, error: outcome.error });
-        return finish(recorder, 'cancelled', stage.id, outcome.error);
-      }
-      if (stage.optional) {
-        recorder.emit({ type: 'stage.skipped', stage: index, error: outcome.error });
-        continue;
-      }
-      recorder.emit({ type: 'stage.failed', stage: index, error: outcome.error });
-      return finish(recorder, 'failed', stage.id, outcome.error);
+      if (cancelled) return finish(recorder, 'cancelled', stage.id, outcome.error);
+      if (!stage.optional) return finish(recorder, 'failed', stage.id, outcome.error);
     }
     recorder.emit({ type: 'run.finished', status: 'succeeded', error: null });
   } catch (thrown) {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { applyEvent } from '../shared/apply-event.js';
-import { PipeError } from '../shared/errors.js';
+import { PipeError, toPipeError } from '../shared/errors.js';
 import { type RunEvent, type RunEventBody, isStatusChange } from '../shared/events.js';
 import type { Entity, RunMetadata, StageError } from '../shared/metadata-schema.js';
 import { entityFileName } from '../shared/names.js';
@@ -19,6 +19,7 @@ export class RunRecorder {
   private readonly writer: MetadataWriter;
   private readonly listeners = new Set<EventListener>();
   private nextEntity: number;
+  private failure: PipeError | null = null;
 
   constructor(
     /** The run's folder. */
@@ -90,9 +91,14 @@ export class RunRecorder {
     return entity;
   }
 
-  /** Waits until metadata.json holds the current state. */
-  flush(): Promise<void> {
-    return this.writer.flush();
+  /** Waits until metadata.json holds the current state; throws ERR_IO if any write of this run failed. */
+  async flush(): Promise<void> {
+    try {
+      await this.writer.flush();
+    } catch (error) {
+      this.failure ??= toPipeError(error, 'ERR_IO');
+    }
+    if (this.failure) throw this.failure;
   }
 
   async close(): Promise<void> {
@@ -103,8 +109,14 @@ export class RunRecorder {
     }
   }
 
+  // Called from stream handlers: a failure (a full disk) is kept for flush() to report, never thrown from here.
   private append(event: RunEvent): void {
-    writeSync(this.eventsFd, `${JSON.stringify(event)}\n`);
+    if (this.failure) return;
+    try {
+      writeSync(this.eventsFd, `${JSON.stringify(event)}\n`);
+    } catch (error) {
+      this.failure = toPipeError(error, 'ERR_IO');
+    }
   }
 }
 
