@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { seededRandom as rng } from '../helpers/seeded-random.js';
 import { MAX_PROTOCOL_LINE, OutputRouter } from '../../src/daemon/output-router.js';
 import type { ProtocolLine } from '../../src/shared/stage-protocol.js';
 
@@ -22,17 +23,6 @@ function harness() {
   };
 }
 
-// Small deterministic PRNG (mulberry32) so a failure can be replayed.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Cuts a buffer into pieces of random length (1..max bytes).
 function randomPieces(data: Buffer, random: () => number, max: number): Buffer[] {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { seededRandom as rng } from '../helpers/seeded-random.js';
 import { backoffDelay, isRetryable, maxAttempts, type RetryPolicy } from '../../src/daemon/retry-policy.js';
 import type { StageError } from '../../src/shared/metadata-schema.js';
 import { StageSpec } from '../../src/shared/pipeline-schema.js';
@@ -14,17 +15,6 @@ const failure = (code: string, exitCode: number | null = 1): StageError => ({
   at: '2026-01-01T00:00:00.000Z',
 });
 
-// Deterministic PRNG (mulberry32) standing in for Math.random.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('maxAttempts', () => {
   it('is 1 without retries and the attempts count with them', () => {
