@@ -4,6 +4,8 @@ import { logsCommand } from './commands/logs.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
+import { approver, controlCommand } from './commands/control.js';
+import { daemonCommand } from './commands/daemon.js';
 import { reportError, usageError } from './cli-output.js';
 
 const VERSION = '0.1.0';
@@ -26,6 +28,7 @@ function program(): Command {
   common(root.command('run <pipeline>').description('run a pipeline (a name in pipelines/ or a file)'))
     .option('-p, --param <key=value>', 'set a parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('--foreground', 'run in this process, without the daemon')
+    .option('--follow', 'stream the run until it ends; exit 0 succeeded, 1 failed, 130 cancelled')
     .action(async (pipeline: string, opts) => exit(await runCommand(pipeline, opts)));
   common(root.command('validate <file>').description('check a pipeline file'))
     .action(async (file: string, opts) => exit(await validateCommand(file, opts)));
@@ -36,6 +39,19 @@ function program(): Command {
   common(root.command('logs <run> [stage]').description("print a stage's log (default: the current or last stage)"), false)
     .option('-f, --follow', 'keep printing as the log grows')
     .action(async (run: string, stage: string | undefined, opts) => exit(await logsCommand(run, stage, opts)));
+  common(root.command('cancel <run>').description('stop a run; its processes are gone within 5 s'))
+    .action(async (run: string, opts) => exit(await controlCommand({ command: 'cancel', run_id: run }, opts, 'cancelled')));
+  common(root.command('resume <run>').description('run a failed, cancelled or interrupted run again from its first stage not succeeded'))
+    .action(async (run: string, opts) => exit(await controlCommand({ command: 'resume', run_id: run }, opts, 'resumed')));
+  common(root.command('approve <run>').description("let a run waiting at an approval gate go on"))
+    .action(async (run: string, opts) => exit(await controlCommand({ command: 'approve', run_id: run, by: approver() }, opts, 'approved')));
+  common(root.command('reset <run>').description('forget a stage and every later one, for a resume'))
+    .requiredOption('--to <stage>', 'the first stage to forget')
+    .action(async (run: string, opts) => exit(await controlCommand({ command: 'reset', run_id: run, to: opts.to }, opts, `reset to ${opts.to}`)));
+  common(root.command('daemon <action>').description('start, stop or status of the workspace daemon'))
+    .option('--listen <host:port>', 'also listen on TCP (clients need .pipe-tui/token)')
+    .option('--concurrency <n>', 'runs at once (default: the number of cores)')
+    .action(async (action: string, opts) => exit(await daemonCommand(action, opts)));
   return root;
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { LoadedPipeline } from './pipeline-files.js';
 import { maxAttempts } from './retry-policy.js';
 import { RunRecorder } from './run-recorder.js';
@@ -10,9 +11,16 @@ export async function createRun(workspace: string, pipeline: LoadedPipeline, par
     type: 'run.created',
     run_id: runId,
     pipeline: pipeline.name,
+    pipeline_file: pipelineFileRef(workspace, pipeline.file),
     params,
     stages: pipeline.spec.stages.map((s) => ({ id: s.id, optional: s.optional, max_attempts: maxAttempts(s), outputs: s.outputs })),
   });
   await recorder.flush();
   return recorder;
+}
+
+// Relative to the workspace when the file lies inside it, so a moved workspace still resumes.
+function pipelineFileRef(workspace: string, file: string): string {
+  const relative = path.relative(workspace, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }

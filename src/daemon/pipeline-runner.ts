@@ -8,6 +8,7 @@ import { localExecutor } from './local-executor.js';
 import { LogFile } from './log-file.js';
 import { backoffDelay, isRetryable, maxAttempts } from './retry-policy.js';
 import type { RunRecorder } from './run-recorder.js';
+import { type ApprovalGate, type Circuits, noApprovals } from './run-hooks.js';
 import { type AttemptOutcome, runAttempt } from './stage-attempt.js';
 
 export interface RunOptions {
@@ -19,6 +20,8 @@ export interface RunOptions {
   executor?: Executor;
   /** Time between SIGTERM and SIGKILL. */
   graceMs?: number;
+  approvals?: ApprovalGate;
+  circuits?: Circuits;
 }
 
 class AttemptFailed extends Error {
@@ -32,11 +35,13 @@ class AttemptFailed extends Error {
 export async function runPipeline(options: RunOptions): Promise<RunMetadata> {
   const { recorder, pipeline } = options;
   const signal = options.signal ?? new AbortController().signal;
-  recorder.emit({ type: 'run.started' });
+  recorder.emit({ type: 'run.started', runner_pid: process.pid });
   try {
     for (const [index, stage] of pipeline.stages.entries()) {
       if (recorder.state.stages[index]?.status === 'succeeded') continue;
-      const outcome = signal.aborted ? cancelledOutcome() : await runStage(options, stage, index, signal);
+      const outcome = signal.aborted
+        ? failure('ERR_CANCELLED', 'cancelled')
+        : ((await passGate(options, stage, index, signal)) ?? (await runStage(options, stage, index, signal)));
       if (outcome.ok) {
         recorder.emit({ type: 'stage.succeeded', stage: index, outputs: outcome.outputs });
         continue;
@@ -74,7 +79,7 @@ async function runStage(options: RunOptions, stage: StageSpec, index: number, si
   try {
     return await pRetry(
       async (attempt) => {
-        const outcome = await runAttempt({
+        const outcome = await attemptBehindCircuit(options, stage, () => runAttempt({
           stage,
           ctx: { runId: recorder.state.run_id, runDir: recorder.dir, workspace, index, attempt, params: recorder.state.params },
           maxAttempts: attempts,
@@ -83,7 +88,7 @@ async function runStage(options: RunOptions, stage: StageSpec, index: number, si
           logFile,
           signal,
           graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
-        });
+        }));
         if (!outcome.ok) throw new AttemptFailed(outcome.error);
         return outcome;
       },
@@ -93,7 +98,9 @@ async function runStage(options: RunOptions, stage: StageSpec, index: number, si
         maxTimeout: 0,
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
           if (!(error instanceof AttemptFailed) || retriesLeft <= 0 || !retryable(error.error) || !stage.retries) return;
-          const delay = backoffDelay(stage.retries, attemptNumber);
+          // An open circuit is worth retrying only once it closes.
+          const until = error.error.code === 'ERR_CIRCUIT_OPEN' && stage.circuit ? (options.circuits?.openUntil(stage.circuit) ?? 0) : 0;
+          const delay = Math.max(backoffDelay(stage.retries, attemptNumber), until - Date.now());
           recorder.emit({
             type: 'stage.retrying',
             stage: index,
@@ -115,8 +122,36 @@ async function runStage(options: RunOptions, stage: StageSpec, index: number, si
   }
 }
 
-function cancelledOutcome(): AttemptOutcome {
-  return { ok: false, error: { code: 'ERR_CANCELLED', message: 'cancelled', exit_code: null, signal: null, stack: null, at: new Date().toISOString() } };
+function failure(code: string, message: string): Extract<AttemptOutcome, { ok: false }> {
+  return { ok: false, error: { code, message, exit_code: null, signal: null, stack: null, at: new Date().toISOString() } };
+}
+
+// An approval gate holds the run before its stage; null lets the stage run. Approved once, it stays approved.
+async function passGate(options: RunOptions, stage: StageSpec, index: number, signal: AbortSignal): Promise<AttemptOutcome | null> {
+  const { recorder } = options;
+  if (!stage.approval || recorder.state.stages[index]?.approved_at) return null;
+  const timeoutAt = stage.approval_timeout === undefined ? null : new Date(Date.now() + stage.approval_timeout).toISOString();
+  recorder.emit({ type: 'stage.awaiting_approval', stage: index, timeout_at: timeoutAt });
+  const answer = await (options.approvals ?? noApprovals).wait(recorder.state.run_id, index, stage.approval_timeout, signal);
+  if (answer.approved) {
+    recorder.emit({ type: 'stage.approved', stage: index, by: answer.by });
+    return null;
+  }
+  if (answer.reason === 'cancelled') return failure('ERR_CANCELLED', 'cancelled');
+  if (answer.reason === 'timeout') return failure('ERR_APPROVAL_TIMEOUT', `nobody approved ${stage.id} within its approval_timeout`);
+  return failure('ERR_APPROVAL_REQUIRED', `${stage.id} waits for an approval, which needs the daemon: run without --foreground, then pipe-tui approve <run>`);
+}
+
+// A stage behind an open circuit fails fast, without starting a process; its outcome feeds the circuit.
+async function attemptBehindCircuit(options: RunOptions, stage: StageSpec, run: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
+  const key = stage.circuit;
+  const circuits = options.circuits;
+  if (!key || !circuits) return run();
+  const until = circuits.openUntil(key);
+  if (until !== null) return failure('ERR_CIRCUIT_OPEN', `circuit "${key}" is open until ${new Date(until).toISOString()} after repeated failures`);
+  const outcome = await run();
+  if (outcome.ok || outcome.error.code !== 'ERR_CANCELLED') circuits.record(key, outcome.ok);
+  return outcome;
 }
 
 // Resolves after `ms`, or at once when the run is cancelled.

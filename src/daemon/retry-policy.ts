@@ -8,7 +8,7 @@ export const maxAttempts = (stage: StageSpec): number => stage.retries?.attempts
 // Without `on`, every failure but a cancel is retried; with it, only the exit codes and ERR_* codes it names.
 export function isRetryable(policy: RetryPolicy | undefined, error: StageError): boolean {
   if (!policy || error.code === 'ERR_CANCELLED') return false;
-  if (!policy.on) return true;
+  if (!policy.on || error.code === 'ERR_CIRCUIT_OPEN') return true;
   return policy.on.some((entry) => (typeof entry === 'number' ? entry === error.exit_code : entry === error.code));
 }
 

@@ -20,6 +20,9 @@ export class RunRecorder {
   private readonly listeners = new Set<EventListener>();
   private nextEntity: number;
   private failure: PipeError | null = null;
+  /** The run.created event of a run made by create(). */
+  created!: RunEvent;
+  private sealed = false;
 
   constructor(
     /** The run's folder. */
@@ -39,6 +42,7 @@ export class RunRecorder {
     const state = applyEvent(null, event);
     if (!state) throw new PipeError('ERR_INTERNAL', 'run.created produced no state');
     const recorder = new RunRecorder(dir, state);
+    recorder.created = event;
     recorder.append(event);
     recorder.writer.mark(true);
     return recorder;
@@ -58,7 +62,13 @@ export class RunRecorder {
     return () => this.listeners.delete(listener);
   }
 
+  /** After this, events are dropped: the daemon is going down and has written the run's last word. */
+  seal(): void {
+    this.sealed = true;
+  }
+
   emit(body: RunEventBody): RunEvent {
+    if (this.sealed) return { ...body, seq: this.current.seq, run_id: this.current.run_id, at: new Date().toISOString() } as RunEvent;
     const event = { ...body, seq: this.current.seq + 1, run_id: this.current.run_id, at: new Date().toISOString() } as RunEvent;
     this.append(event);
     this.current = applyEvent(this.current, event) ?? this.current;

@@ -5,6 +5,8 @@ import { deriveRun } from './derive-run.js';
 
 type Stage = StageState;
 
+const ACTIVE = new Set<Stage['status']>(['running', 'retrying', 'awaiting_approval']);
+
 // The one reducer: metadata.json is the fold of events.ndjson through it, in the daemon and in the TUI alike.
 // Pure: times come from the events, never from the clock. An event at or below the state's seq is ignored,
 // so replaying a feed after a reconnect is harmless.
@@ -37,14 +39,20 @@ function createdState(event: Extract<RunEvent, { type: 'run.created' }>): RunMet
       checkpoint_data: null,
       checkpoint: null,
       pgid: null,
+      approval_timeout_at: null,
+      approved_by: null,
+      approved_at: null,
+      reset_reason: null,
     }),
   );
   return deriveRun({
     schema_version: 1,
     run_id: event.run_id,
     pipeline: event.pipeline,
+    pipeline_file: event.pipeline_file ?? null,
     params: event.params,
     status: 'queued',
+    runner_pid: null,
     created_at: event.at,
     started_at: null,
     ended_at: null,
@@ -66,7 +74,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
     case 'run.created':
       return state;
     case 'run.started':
-      return { ...state, status: 'running', started_at: state.started_at ?? at, ended_at: null, error: null };
+      return { ...state, status: 'running', runner_pid: event.runner_pid ?? null, started_at: state.started_at ?? at, ended_at: null, error: null };
     case 'stage.started':
       return withStage(state, event.stage, (s) => ({
         ...s,
@@ -120,6 +128,38 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
       return withStage(state, event.stage, (s) => ({ ...ended(s, at, 'cancelled'), error: event.error }));
     case 'run.finished':
       return { ...state, status: event.status, ended_at: at, error: event.error };
+    case 'run.queued':
+      return { ...state, status: 'queued', runner_pid: null, ended_at: null, error: null };
+    case 'run.interrupted': {
+      const stages = state.stages.map((s) => (ACTIVE.has(s.status) ? { ...ended(s, at, 'failed'), error: event.error } : s));
+      const stage = state.stages.find((s) => ACTIVE.has(s.status))?.id ?? null;
+      return { ...state, stages, status: 'interrupted', ended_at: at, error: { code: event.error.code, message: event.error.message, stage } };
+    }
+    case 'stage.reset':
+      return withStage(state, event.stage, (s) => ({
+        ...s,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: null,
+        started_at: null,
+        ended_at: null,
+        duration_ms: null,
+        progress: null,
+        eta_ms: null,
+        cost_usd: 0,
+        error: null,
+        checkpoint_data: null,
+        checkpoint: null,
+        pgid: null,
+        approval_timeout_at: null,
+        approved_by: null,
+        approved_at: null,
+        reset_reason: event.reason,
+      }));
+    case 'stage.awaiting_approval':
+      return withStage(state, event.stage, (s) => ({ ...s, status: 'awaiting_approval', approval_timeout_at: event.timeout_at }), { status: 'awaiting_approval' });
+    case 'stage.approved':
+      return withStage(state, event.stage, (s) => ({ ...s, status: 'pending', approval_timeout_at: null, approved_by: event.by, approved_at: at }), { status: 'running' });
   }
 }
 

@@ -11,12 +11,14 @@ export const RunEvent = z.discriminatedUnion('type', [
     ...Base,
     type: z.literal('run.created'),
     pipeline: z.string(),
+    pipeline_file: z.string().nullable().optional(),
     params: z.record(z.string(), z.string()),
     stages: z.array(
       z.object({ id: z.string(), optional: z.boolean(), max_attempts: z.number().int(), outputs: z.array(z.string()) }),
     ),
   }),
-  z.object({ ...Base, type: z.literal('run.started') }),
+  /** `runner_pid`: the process running it (the daemon, or a foreground CLI), so a later daemon can tell a live run from an orphan. */
+  z.object({ ...Base, type: z.literal('run.started'), runner_pid: z.number().int().optional() }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.started'), attempt: z.number().int().min(1), pgid: z.number().int().nullable() }),
   z.object({
     ...Base,
@@ -42,6 +44,13 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ ...Base, ...StageRef, type: z.literal('stage.skipped'), error: StageError.nullable() }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.cancelled'), error: StageError }),
   z.object({ ...Base, type: z.literal('run.finished'), status: RunStatus, error: RunError.nullable() }),
+  /** Back in the queue: a resume, or a restarted daemon taking over a run that never started. */
+  z.object({ ...Base, type: z.literal('run.queued'), reason: z.string() }),
+  /** The daemon died under the run; found by the next daemon. Active stages fail with ERR_INTERRUPTED. */
+  z.object({ ...Base, type: z.literal('run.interrupted'), error: StageError }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.reset'), reason: z.string() }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.awaiting_approval'), timeout_at: z.string().nullable() }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.approved'), by: z.string() }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;
 export type RunEventType = RunEvent['type'];

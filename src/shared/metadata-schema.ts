@@ -60,6 +60,12 @@ export const StageState = z.object({
   checkpoint: Checkpoint.nullable().default(null),
   /** Process group of the running attempt, so a restarted daemon can kill what a dead one left. */
   pgid: z.number().int().nullable().default(null),
+  /** Approval gate: when the wait times out, and who let the stage go on, when. */
+  approval_timeout_at: Iso.nullable().default(null),
+  approved_by: z.string().nullable().default(null),
+  approved_at: Iso.nullable().default(null),
+  /** Why the stage was last set back to pending (a reset, outputs gone before a resume). */
+  reset_reason: z.string().nullable().default(null),
 });
 export type StageState = z.infer<typeof StageState>;
 
@@ -81,8 +87,12 @@ export const RunMetadata = z.object({
   schema_version: z.literal(1),
   run_id: z.string(),
   pipeline: z.string(),
+  /** The pipeline file, relative to the workspace where it lies inside it, so a resume reads it again. */
+  pipeline_file: z.string().nullable().default(null),
   params: z.record(z.string(), z.string()),
   status: RunStatus,
+  /** The process running the run while it runs: the daemon, or a foreground CLI. */
+  runner_pid: z.number().int().nullable().default(null),
   created_at: Iso,
   started_at: Iso.nullable(),
   ended_at: Iso.nullable(),

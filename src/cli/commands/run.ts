@@ -1,4 +1,3 @@
-import { PipeError } from '../../shared/errors.js';
 import { resolveParams } from '../../shared/parse-pipeline.js';
 import { createRun } from '../../daemon/create-run.js';
 import { loadPipeline } from '../../daemon/pipeline-files.js';
@@ -7,6 +6,9 @@ import { printJson, usageError } from '../cli-output.js';
 import { eventLine } from '../run-lines.js';
 import { LiveView } from '../live-view.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
+import { ensureDaemon } from '../../tui/daemon-launcher.js';
+import { exitCodeFor, followRun } from '../follow-run.js';
+import { pipelineRef } from '../pipeline-ref.js';
 
 export interface RunCommandOptions extends CommonOptions {
   /** `-p key=value`, repeatable. */
@@ -15,13 +17,9 @@ export interface RunCommandOptions extends CommonOptions {
   follow?: boolean;
 }
 
-// Exit codes shared with `run --follow`: 0 succeeded, 1 failed, 130 cancelled.
-const EXIT = { succeeded: 0, cancelled: 130 } as Record<string, number>;
 
 export async function runCommand(pipelineName: string, options: RunCommandOptions): Promise<number> {
-  if (!options.foreground) {
-    throw new PipeError('ERR_DAEMON_UNREACHABLE', 'the daemon is not part of this version yet; run it in this terminal with --foreground');
-  }
+  if (!options.foreground) return runOnDaemon(pipelineName, options);
   const workspace = resolveWorkspace(options);
   const pipeline = await loadPipeline(workspace, pipelineName);
   const params = resolveParams(pipeline.spec, parseParams(options.param));
@@ -48,11 +46,31 @@ export async function runCommand(pipelineName: string, options: RunCommandOption
     const final = await runPipeline({ pipeline: pipeline.spec, recorder, workspace, signal: controller.signal });
     live?.close();
     if (options.json) printJson({ run_id: final.run_id, status: final.status, error: final.error });
-    return EXIT[final.status] ?? 1;
+    return exitCodeFor(final.status);
   } finally {
     await recorder.close();
     for (const s of signals) process.off(s, onSignal);
   }
+}
+
+// Queues the run on the daemon (started if need be) and prints its id at once; --follow then streams it.
+async function runOnDaemon(pipelineName: string, options: RunCommandOptions): Promise<number> {
+  const workspace = resolveWorkspace(options);
+  const connection = await ensureDaemon(workspace);
+  let runId: string;
+  try {
+    const result = (await connection.request({ command: 'run', pipeline: pipelineRef(pipelineName), params: parseParams(options.param) })) as { run_id: string };
+    runId = result.run_id;
+  } finally {
+    connection.close();
+  }
+  if (options.follow) {
+    if (!options.json) process.stdout.write(`${runId}\n`);
+    return followRun(workspace, runId, options.json ?? false);
+  }
+  if (options.json) printJson({ run_id: runId });
+  else process.stdout.write(`${runId}\n`);
+  return 0;
 }
 
 function parseParams(pairs: string[]): Record<string, string> {

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { runDaemon } from '../../daemon/daemon-main.js';
+import { lockHolder } from '../../daemon/daemon-lock.js';
+import { daemonPaths } from '../../daemon/daemon-paths.js';
+import { PipeError } from '../../shared/errors.js';
+import { DaemonConnection } from '../../tui/daemon-connection.js';
+import { ensureDaemon, startDaemon } from '../../tui/daemon-launcher.js';
+import { printJson } from '../cli-output.js';
+import { type CommonOptions, resolveWorkspace } from '../workspace.js';
+
+export interface DaemonCommandOptions extends CommonOptions {
+  listen?: string;
+  concurrency?: string;
+}
+
+// `daemon start|stop|status`, and `daemon run`: the daemon itself, in the foreground (what `start` detaches).
+export async function daemonCommand(action: string, options: DaemonCommandOptions): Promise<number> {
+  const workspace = resolveWorkspace(options);
+  const paths = daemonPaths(workspace);
+  switch (action) {
+    case 'run':
+      await runDaemon({ workspace, listen: options.listen, concurrency: options.concurrency ? Number(options.concurrency) : undefined });
+      return new Promise<number>(() => undefined); // serves until a signal ends the process
+    case 'start': {
+      const extra = [...(options.listen ? ['--listen', options.listen] : []), ...(options.concurrency ? ['--concurrency', options.concurrency] : [])];
+      if (lockHolder(paths.pid) === null) startDaemon(workspace, extra);
+      const connection = await ensureDaemon(workspace, { start: false, timeoutMs: 5000 }).catch(() => waitForDaemon(workspace));
+      connection.close();
+      return status(workspace, options);
+    }
+    case 'stop': {
+      const pid = lockHolder(paths.pid);
+      if (pid === null) {
+        if (options.json) printJson({ running: false, stopped: false });
+        else process.stdout.write('no daemon is running\n');
+        return 0;
+      }
+      process.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + 15_000;
+      while (lockHolder(paths.pid) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (lockHolder(paths.pid) !== null) throw new PipeError('ERR_DAEMON_UNREACHABLE', `daemon ${pid} did not stop within 15 s`);
+      if (options.json) printJson({ running: false, stopped: true, pid });
+      else process.stdout.write(`daemon ${pid} stopped\n`);
+      return 0;
+    }
+    case 'status':
+      return status(workspace, options);
+    default:
+      throw new PipeError('ERR_USAGE', `daemon takes start, stop or status, not ${JSON.stringify(action)}`);
+  }
+}
+
+async function waitForDaemon(workspace: string): Promise<DaemonConnection> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await DaemonConnection.connect({ socket: daemonPaths(workspace).socket });
+    } catch (error) {
+      if (Date.now() > deadline) throw new PipeError('ERR_DAEMON_UNREACHABLE', `the daemon did not start; see ${daemonPaths(workspace).log}`, { cause: error });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+async function status(workspace: string, options: CommonOptions): Promise<number> {
+  const paths = daemonPaths(workspace);
+  const pid = lockHolder(paths.pid);
+  const info = { running: pid !== null, pid, socket: paths.socket, workspace, log: paths.log, tcp_token_file: existsSync(paths.token) ? paths.token : null };
+  if (options.json) printJson(info);
+  else process.stdout.write(pid === null ? `no daemon is running for ${workspace}\n` : `daemon ${pid} running for ${workspace}\n  socket ${paths.socket}\n  log    ${paths.log}\n`);
+  return 0;
+}

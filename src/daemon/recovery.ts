@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { toPipeError } from '../shared/errors.js';
+import { isTerminal } from '../shared/metadata-schema.js';
+import { writeAtomic } from './atomic-file.js';
+import { loadPipeline } from './pipeline-files.js';
+import { killStageGroups } from './process-groups.js';
+import type { RunManager } from './run-manager.js';
+import { RunRecorder } from './run-recorder.js';
+import { foldEvents } from './run-loader.js';
+import { METADATA_FILE, listRunIds, parseMetadata, runDir } from './run-store.js';
+
+export interface RecoveryReport {
+  interrupted: string[];
+  requeued: string[];
+  rebuilt: string[];
+  corrupt: string[];
+}
+
+// When a daemon starts, no run may still claim to be running under a daemon that is gone: such runs become
+// `interrupted` (their leftover process groups killed), runs that never started go back in the queue, and a
+// corrupt metadata.json is rebuilt from events.ndjson where it can be, else reported and left untouched.
+export async function recoverRuns(workspace: string, manager: RunManager, graceMs: number): Promise<RecoveryReport> {
+  const report: RecoveryReport = { interrupted: [], requeued: [], rebuilt: [], corrupt: [] };
+  for (const runId of await listRunIds(workspace)) {
+    const dir = runDir(workspace, runId);
+    const text = await readFile(path.join(dir, METADATA_FILE), 'utf8').catch(() => null);
+    const read = text === null ? null : parseMetadata(runId, text);
+    if (read?.ok && isTerminal(read.run.status)) continue;
+    const folded = await foldEvents(dir);
+    if (!folded) {
+      if (read && !read.ok) report.corrupt.push(runId);
+      continue;
+    }
+    const state = folded.state;
+    if (!read?.ok) {
+      await writeAtomic(path.join(dir, METADATA_FILE), `${JSON.stringify(state, null, 2)}\n`);
+      report.rebuilt.push(runId);
+    }
+    if (isTerminal(state.status) || isOtherLiveRunner(state.runner_pid)) continue;
+    const recorder = new RunRecorder(dir, state);
+    if (state.status === 'queued') {
+      try {
+        const pipeline = await loadPipeline(workspace, state.pipeline_file ? path.resolve(workspace, state.pipeline_file) : state.pipeline);
+        manager.adoptQueued(recorder, pipeline.spec);
+        report.requeued.push(runId);
+      } catch (thrown) {
+        const error = toPipeError(thrown);
+        recorder.emit({ type: 'run.finished', status: 'failed', error: { code: error.code, message: error.message, stage: null } });
+        await recorder.close();
+      }
+      continue;
+    }
+    await killStageGroups(runId, state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid])), graceMs);
+    const message = `the daemon running it${state.runner_pid ? ` (pid ${state.runner_pid})` : ''} stopped; resume it to go on`;
+    recorder.emit({ type: 'run.interrupted', error: { code: 'ERR_INTERRUPTED', message, exit_code: null, signal: null, stack: null, at: new Date().toISOString() } });
+    await recorder.close();
+    report.interrupted.push(runId);
+  }
+  return report;
+}
+
+// A run started by `run --foreground` in a terminal that is still open is alive, not orphaned.
+function isOtherLiveRunner(pid: number | null): boolean {
+  if (pid === null || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('pipe-tui') && !cmdline.includes('\0daemon\0');
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { RunEvent } from './events.js';
+import { RunMetadata } from './metadata-schema.js';
+
+/*
+ * The daemon's WebSocket protocol, parsed with zod on both sides. JSON text frames, one message each.
+ *
+ * 1. The client's first message is `hello` with PROTOCOL_VERSION (and the token, on TCP). The daemon answers
+ *    `welcome`, or an `error` (ERR_PROTOCOL_VERSION, ERR_UNAUTHORIZED) and closes.
+ * 2. `subscribe` names the runs to watch (all, or a list) and, per run, the last seq the client holds.
+ *    For a run the client holds, the daemon sends exactly the events after that seq (read from events.ndjson);
+ *    for the others a `snapshot` with their whole state; then every new event, in seq order, as it happens.
+ *    A reconnecting client therefore misses nothing and receives nothing twice.
+ * 3. `command` (run, cancel, resume, approve, reset) carries a request id; the daemon answers `reply` with the
+ *    same id: ok with a result, or an error with an ERR_* code.
+ * 4. Either side notices a dead peer through WebSocket pings (every 5 s, dead after 10 s without a pong).
+ * 5. A client too slow to keep up is sent `resync` instead of more events; it subscribes again from its seqs.
+ * Anything malformed, unknown or too large gets an `error` with a code; the connection stays usable.
+ */
+export const PROTOCOL_VERSION = 1;
+/** Largest message a client may send; commands are small. */
+export const MAX_CLIENT_MESSAGE = 64 * 1024;
+
+const RunId = z.string().min(1).max(128);
+
+export const Command = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('run'), pipeline: z.string().min(1), params: z.record(z.string(), z.string()).default({}) }),
+  z.object({ command: z.literal('cancel'), run_id: RunId }),
+  z.object({ command: z.literal('resume'), run_id: RunId }),
+  z.object({ command: z.literal('approve'), run_id: RunId, by: z.string().max(200).optional() }),
+  z.object({ command: z.literal('reset'), run_id: RunId, to: z.string().min(1) }),
+]);
+export type Command = z.infer<typeof Command>;
+
+export const ClientMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), protocol: z.number().int(), token: z.string().optional(), client: z.string().max(200).optional() }),
+  z.object({
+    type: z.literal('subscribe'),
+    runs: z.union([z.literal('all'), z.array(RunId).max(10_000)]),
+    /** Per run id: the last seq the client holds. */
+    since: z.record(z.string(), z.number().int().min(0)).default({}),
+  }),
+  z.object({ type: z.literal('command'), id: z.string().min(1).max(100), body: Command }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+export const ProtocolError = z.object({ code: z.string(), message: z.string() });
+
+export const Circuit = z.object({ key: z.string(), failures: z.number().int(), open_until: z.string().nullable() });
+export type Circuit = z.infer<typeof Circuit>;
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), protocol: z.number().int(), daemon_pid: z.number().int(), workspace: z.string() }),
+  z.object({ type: z.literal('snapshot'), runs: z.array(RunMetadata), circuits: z.array(Circuit) }),
+  z.object({ type: z.literal('event'), event: RunEvent }),
+  z.object({ type: z.literal('circuits'), circuits: z.array(Circuit) }),
+  z.object({ type: z.literal('reply'), id: z.string(), ok: z.boolean(), result: z.unknown().optional(), error: ProtocolError.optional() }),
+  z.object({ type: z.literal('error'), error: ProtocolError }),
+  z.object({ type: z.literal('resync'), reason: z.string() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -1,0 +1,108 @@
+import WebSocket from 'ws';
+import { PipeError } from '../shared/errors.js';
+import { type Command, PROTOCOL_VERSION, ServerMessage } from '../shared/protocol.js';
+
+/** Without a message (the daemon pings every 5 s) for this long, the daemon is taken for dead. */
+export const SILENCE_MS = 12_000;
+
+export type Endpoint = { socket: string } | { url: string; token: string };
+
+// One WebSocket connection to the daemon: the handshake, commands with request ids, and every other message
+// handed on parsed. It does not reconnect; the feed client above it does.
+export class DaemonConnection {
+  private readonly pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: PipeError) => void }>();
+  private nextId = 1;
+  private silence: NodeJS.Timeout | null = null;
+  /** Every message but replies, in order. */
+  onMessage: (message: ServerMessage) => void = () => undefined;
+  /** Called once when the connection ends, for whatever reason. */
+  onClose: (reason: string) => void = () => undefined;
+
+  private constructor(private readonly ws: WebSocket) {}
+
+  static connect(endpoint: Endpoint, timeoutMs = 3000): Promise<DaemonConnection> {
+    const url = 'socket' in endpoint ? `ws+unix://${endpoint.socket}:/` : endpoint.url;
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, maxPayload: 256 * 1024 * 1024 });
+      const connection = new DaemonConnection(ws);
+      const fail = (error: PipeError): void => {
+        ws.terminate();
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(new PipeError('ERR_DAEMON_UNREACHABLE', 'the daemon did not answer the handshake')), timeoutMs);
+      ws.once('error', (error) => {
+        clearTimeout(timer);
+        reject(new PipeError('ERR_DAEMON_UNREACHABLE', `cannot reach the daemon: ${error.message}`, { cause: error }));
+      });
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, token: 'token' in endpoint ? endpoint.token : undefined })));
+      connection.onMessage = (message) => {
+        clearTimeout(timer);
+        if (message.type === 'welcome') {
+          connection.onMessage = () => undefined;
+          resolve(connection);
+        } else if (message.type === 'error') fail(new PipeError(message.error.code, message.error.message));
+      };
+      ws.on('message', (data) => connection.receive(String(data)));
+      ws.on('ping', () => connection.heard());
+      ws.on('close', (code, reason) => connection.closed(`closed (${code}${reason.length ? ` ${reason}` : ''})`));
+      ws.on('error', () => undefined);
+    });
+  }
+
+  /** Sends a command and resolves with the daemon's result, or rejects with its coded error. */
+  request(body: Command): Promise<unknown> {
+    const id = String(this.nextId++);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.send({ type: 'command', id, body });
+    });
+  }
+
+  subscribe(runs: 'all' | string[], since: Record<string, number> = {}): void {
+    this.send({ type: 'subscribe', runs, since });
+  }
+
+  close(): void {
+    this.ws.close(1000);
+  }
+
+  /** Sends any JSON; tests use it to send what a well-behaved client never would. */
+  send(message: unknown): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  private receive(text: string): void {
+    this.heard();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const parsed = ServerMessage.safeParse(json);
+    if (!parsed.success) return; // a newer daemon's message this client does not know: ignored
+    const message = parsed.data;
+    if (message.type === 'reply') {
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.ok) waiter?.resolve(message.result);
+      else waiter?.reject(new PipeError(message.error?.code ?? 'ERR_INTERNAL', message.error?.message ?? 'the daemon refused'));
+      return;
+    }
+    this.onMessage(message);
+  }
+
+  // Any message or ping proves the daemon alive; silence past SILENCE_MS ends the connection.
+  private heard(): void {
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.ws.terminate(), SILENCE_MS);
+    this.silence.unref();
+  }
+
+  private closed(reason: string): void {
+    if (this.silence) clearTimeout(this.silence);
+    for (const waiter of this.pending.values()) waiter.reject(new PipeError('ERR_DAEMON_UNREACHABLE', `the daemon connection ${reason}`));
+    this.pending.clear();
+    this.onClose(reason);
+  }
+}
