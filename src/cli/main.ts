@@ -51,6 +51,8 @@ function program(): Command {
   common(root.command('daemon <action>').description('start, stop or status of the workspace daemon'))
     .option('--listen <host:port>', 'also listen on TCP (clients need .pipe-tui/token)')
     .option('--concurrency <n>', 'runs at once (default: the number of cores)')
+    .option('--circuit-threshold <n>', 'consecutive failures that open a circuit (default 5)')
+    .option('--circuit-cooldown <duration>', 'how long an open circuit stays open (default 60s)')
     .action(async (action: string, opts) => exit(await daemonCommand(action, opts)));
   return root;
 }

@@ -3,6 +3,7 @@ import { runDaemon } from '../../daemon/daemon-main.js';
 import { lockHolder } from '../../daemon/daemon-lock.js';
 import { daemonPaths } from '../../daemon/daemon-paths.js';
 import { PipeError } from '../../shared/errors.js';
+import { parseDuration } from '../../shared/duration.js';
 import { DaemonConnection } from '../../tui/daemon-connection.js';
 import { ensureDaemon, startDaemon } from '../../tui/daemon-launcher.js';
 import { printJson } from '../cli-output.js';
@@ -11,6 +12,26 @@ import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 export interface DaemonCommandOptions extends CommonOptions {
   listen?: string;
   concurrency?: string;
+  circuitThreshold?: string;
+  circuitCooldown?: string;
+}
+
+// The flags `daemon start` hands on to the detached `daemon run`.
+function daemonFlags(options: DaemonCommandOptions): string[] {
+  const flags: [string, string | undefined][] = [
+    ['--listen', options.listen],
+    ['--concurrency', options.concurrency],
+    ['--circuit-threshold', options.circuitThreshold],
+    ['--circuit-cooldown', options.circuitCooldown],
+  ];
+  return flags.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]));
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new PipeError('ERR_USAGE', `${flag} takes a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 // `daemon start|stop|status`, and `daemon run`: the daemon itself, in the foreground (what `start` detaches).
@@ -19,11 +40,16 @@ export async function daemonCommand(action: string, options: DaemonCommandOption
   const paths = daemonPaths(workspace);
   switch (action) {
     case 'run':
-      await runDaemon({ workspace, listen: options.listen, concurrency: options.concurrency ? Number(options.concurrency) : undefined });
+      await runDaemon({
+        workspace,
+        listen: options.listen,
+        concurrency: positiveInt(options.concurrency, '--concurrency'),
+        circuitThreshold: positiveInt(options.circuitThreshold, '--circuit-threshold'),
+        circuitCooldownMs: options.circuitCooldown === undefined ? undefined : durationFlag(options.circuitCooldown),
+      });
       return new Promise<number>(() => undefined); // serves until a signal ends the process
     case 'start': {
-      const extra = [...(options.listen ? ['--listen', options.listen] : []), ...(options.concurrency ? ['--concurrency', options.concurrency] : [])];
-      if (lockHolder(paths.pid) === null) startDaemon(workspace, extra);
+      if (lockHolder(paths.pid) === null) startDaemon(workspace, daemonFlags(options));
       const connection = await ensureDaemon(workspace, { start: false, timeoutMs: 5000 }).catch(() => waitForDaemon(workspace));
       connection.close();
       return status(workspace, options);
@@ -69,4 +95,10 @@ async function status(workspace: string, options: CommonOptions): Promise<number
   if (options.json) printJson(info);
   else process.stdout.write(pid === null ? `no daemon is running for ${workspace}\n` : `daemon ${pid} running for ${workspace}\n  socket ${paths.socket}\n  log    ${paths.log}\n`);
   return 0;
+}
+
+function durationFlag(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new PipeError('ERR_USAGE', `not a duration: ${JSON.stringify(value)} (write 250ms, 2s, 10m or 1h)`);
+  return ms;
 }
