@@ -1,15 +1,19 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { open, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
 import { createRun } from '../src/daemon/create-run.js';
+import { daemonPaths } from '../src/daemon/daemon-paths.js';
 import { loadPipeline } from '../src/daemon/pipeline-files.js';
 import { runPipeline } from '../src/daemon/pipeline-runner.js';
 import { EVENTS_FILE } from '../src/daemon/run-store.js';
 import type { RunMetadata } from '../src/shared/metadata-schema.js';
 import { resolveParams } from '../src/shared/parse-pipeline.js';
+import { DaemonConnection } from '../src/tui/daemon-connection.js';
 
 /** The repository root (bench/..), where bin/pipe-tui.js lives. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -185,5 +189,69 @@ export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Lets the event loop and GC settle between measurements. */
 export const pause = (ms = 50): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The p-th percentile (0–100), nearest rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] ?? 0;
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable between processes on one machine. */
+export const preciseNow = (): number => performance.timeOrigin + performance.now();
+
+export interface BenchDaemon {
+  ws: string;
+  pid: number;
+  /** A new feed connection, handshake done. */
+  connect(): Promise<DaemonConnection>;
+}
+
+/** A real daemon for `ws`, started detached by the built binary as a user's command would; always stopped after `fn`. */
+export async function withDaemon<T>(ws: string, flags: string[], fn: (daemon: BenchDaemon) => Promise<T>): Promise<T> {
+  const started = await execa(process.execPath, [CLI_BIN, 'daemon', 'start', '--workspace', ws, '--json', ...flags], { reject: false });
+  if (started.exitCode !== 0) throw new Error(`daemon start exited ${started.exitCode}: ${String(started.stderr).trim()}`);
+  const { pid } = JSON.parse(String(started.stdout)) as { pid: number };
+  const socket = daemonPaths(ws).socket;
+  try {
+    return await fn({ ws, pid, connect: () => DaemonConnection.connect({ socket }) });
+  } finally {
+    const stopped = await runProcess(process.execPath, [CLI_BIN, 'daemon', 'stop', '--workspace', ws]);
+    if (stopped.code !== 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+let clockTicks: number | null = null;
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat (Linux only). */
+export function cpuSeconds(pid: number): number {
+  if (clockTicks === null) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after "(comm)" start at field 3 (state); utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+/** Resolves when `check` holds, polling every 10 ms; rejects after `timeoutMs`. */
+export async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await pause(10);
+  }
+}
 
 export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
