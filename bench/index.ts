@@ -4,6 +4,8 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type BenchResult, type Figure, passes, round } from './bench-helpers.js';
+import { feedFanout } from './feed-fanout.js';
+import { feedLatency } from './feed-latency.js';
 import { logThroughput } from './log-throughput.js';
 import { progressFlood } from './progress-flood.js';
 import { stageOverhead } from './stage-overhead.js';
@@ -12,6 +14,8 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'stage-overhead', run: stageOverhead },
   { name: 'log-throughput', run: logThroughput },
   { name: 'progress-flood', run: progressFlood },
+  { name: 'feed-latency', run: feedLatency },
+  { name: 'feed-fanout', run: feedFanout },
 ];
 
 function formatValue(f: Figure): string {
