@@ -176,6 +176,7 @@ export async function feedFanout(): Promise<BenchResult> {
         notes: [
           `${TOTAL.toLocaleString('en-US')} lines from one node stage, ${(LINES_PER_S * TICK_MS) / 1000} per write every ${TICK_MS} ms; the daemon passes at most one progress event per 40 ms per stage`,
           `daemon CPU is utime + stime from /proc/${daemon.pid}/stat over ${many.wallS.toFixed(2)} s (${CLIENTS} clients) and ${single.wallS.toFixed(2)} s (1 client), go signal to run.finished`,
+          `lag: stamp of a write (100 lines) to the client holding the parsed event; the line a client gets is the newest when the throttle's window closes, so it includes up to one ${TICK_MS} ms tick, the daemon's sends to all ${CLIENTS} clients in turn, and this process parsing for all of them`,
           `1 client: ${single.clients[0]?.events ?? 0} events, ${single.behind} behind, last line ${single.clients[0]?.last?.lag.toFixed(2) ?? '—'} ms late`,
           `events per client: ${events.join(' ')}`,
         ],

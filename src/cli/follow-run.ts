@@ -1,7 +1,7 @@
 import { isTerminal } from '../shared/metadata-schema.js';
 import { FeedClient } from '../tui/feed-client.js';
 import { LiveView } from './live-view.js';
-import { eventLine } from './run-lines.js';
+import { eventLine, runSummary } from './run-lines.js';
 
 /** Exit codes of a finished run, shared by `run --foreground` and `run --follow`. */
 export const exitCodeFor = (status: string): number => (status === 'succeeded' ? 0 : status === 'cancelled' ? 130 : 1);
@@ -22,12 +22,14 @@ export async function followRun(workspace: string, runId: string, json: boolean)
       finish(130);
     };
     process.on('SIGINT', onSigint);
+    let summarized = false;
     const client: FeedClient = new FeedClient({
       workspace,
       runs: [runId],
       onEvent: (event, state) => {
         if (json) return;
         if (live) return live.update(state);
+        if (event.type === 'run.finished') summarized = true;
         const line = eventLine(event, state);
         if (line) process.stdout.write(`${line}\n`);
       },
@@ -36,6 +38,8 @@ export async function followRun(workspace: string, runId: string, json: boolean)
         if (!state) return;
         live?.update(state);
         if (isTerminal(state.status)) {
+          // A run that ended before we joined (or while we were away) still gets its closing line.
+          if (!json && !live && !summarized) process.stdout.write(`${runSummary(state)}\n`);
           if (json) process.stdout.write(`${JSON.stringify({ run_id: runId, status: state.status, error: state.error })}\n`);
           finish(exitCodeFor(state.status));
         }

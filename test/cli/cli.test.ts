@@ -118,3 +118,29 @@ describe('pipe-tui CLI', () => {
     await waitFor('the grandchild to be gone', () => !isAlive(pid), 5000);
   });
 });
+
+describe('pipe-tui CLI through the daemon', () => {
+  afterEach(async () => {
+    const { stopDaemons } = await import('../helpers/daemon.js');
+    await stopDaemons();
+  });
+
+  it('run --follow exits 0 for a succeeded run, 1 for a failed one, 130 for a cancelled one', async () => {
+    const ws = await tempWorkspace({ ok: OK, fails: FAILS, slow: "stages:\n  - id: s\n    run: 'sleep 30'\n" });
+    const { startDaemon } = await import('../helpers/daemon.js');
+    await startDaemon(ws);
+    const ok = await cli(['run', 'ok', '--follow', '--workspace', ws]);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toMatch(/run \S+ succeeded/);
+    const fails = await cli(['run', 'fails', '--follow', '--json', '--workspace', ws]);
+    expect(fails.exitCode).toBe(1);
+    expect(JSON.parse(String(fails.stdout).trim().split('\n').at(-1) ?? '')).toMatchObject({ status: 'failed', error: { code: 'ERR_STAGE_EXIT' } });
+    const follow = cli(['run', 'slow', '--follow', '--workspace', ws]);
+    const runId = await waitFor('the run to be listed', async () => {
+      const runs = JSON.parse(String((await cli(['ls', '--json', '--workspace', ws])).stdout)) as { run_id: string; pipeline: string; status: string }[];
+      return runs.find((r) => r.pipeline === 'slow' && r.status === 'running')?.run_id;
+    });
+    await cli(['cancel', runId, '--workspace', ws]);
+    expect((await follow).exitCode).toBe(130);
+  });
+});

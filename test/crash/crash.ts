@@ -1,0 +1,519 @@
+// The crash test's engine: a real daemon in a temp workspace runs a 5-stage pipeline and is killed with SIGKILL at
+// `kills` random moments (seeded, so a failure can be replayed); each time a new daemon is started and every
+// stopped run is resumed. Meanwhile a reader re-reads every metadata.json; at the end every run must have
+// succeeded, every read must have been a valid metadata.json, no stage seen succeeded may be lost, and no stage may
+// have run again after it succeeded. `npm run test:crash` (30 kills) and test/crash/crash-short.test.ts use it.
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import { lockHolder } from '../../src/daemon/daemon-lock.js';
+import { RunEvent } from '../../src/shared/events.js';
+import { type RunMetadata, RunMetadata as RunMetadataSchema } from '../../src/shared/metadata-schema.js';
+import { cli } from '../helpers/cli.js';
+import { seededRandom } from '../helpers/seeded-random.js';
+
+export interface CrashOptions {
+  /** SIGKILLs of the daemon. */
+  kills: number;
+  /** Seeds the PRNG that picks the kill moments and the stages' durations. */
+  seed: number;
+  /** Progress lines, one per call (no newline). */
+  log?: (line: string) => void;
+  /** Runs kept queued or running at once (new ones are started below this). Default 3. */
+  active?: number;
+  /** How long the runs may take to finish once the killing is over. Default 60 s. */
+  finishTimeoutMs?: number;
+  /** Keep the workspace (for a post-mortem) instead of removing it. */
+  keepWorkspace?: boolean;
+}
+
+export interface CrashCounts {
+  seed: number;
+  kills: number;
+  runs: number;
+  runsSucceeded: number;
+  stagesSucceeded: number;
+  /** Every read of a metadata.json that existed, by the reader. */
+  metadataReads: number;
+  /** Reads that did not parse as JSON or did not match the RunMetadata schema. */
+  unreadableReads: number;
+  /** (run, stage) pairs seen succeeded (in a metadata.json snapshot or events.ndjson) that were later not succeeded. */
+  lostSucceeded: number;
+  /** (run, stage) pairs that ran again after they had succeeded (events.ndjson or the stages' own counter files). */
+  rerunAfterSuccess: number;
+  /** Stage processes started in all (every attempt, including the ones a kill cut short). */
+  stageProcesses: number;
+  /** `stage.reset` events: resume found a succeeded stage's outputs gone (never expected here). */
+  stageResets: number;
+  resumes: number;
+  /** `resume` commands refused (exit code not 0). */
+  resumeErrors: number;
+  /** Stage processes of a killed daemon still alive after the next daemon had started (recovery must kill them). */
+  orphansSurvived: number;
+  /** Stage processes still alive after the last daemon was stopped. */
+  processesLeft: number;
+  /** Runs whose events.ndjson seq numbers are not exactly 1, 2, 3… */
+  seqGaps: number;
+  /** Runs whose final metadata.json is behind (or ahead of) the last event in events.ndjson. */
+  staleMetadata: number;
+  /** Times the reader saw a run's metadata.json go back to an older seq. */
+  seqBackwards: number;
+  durationMs: number;
+  /** Every violation, in words. Empty when the test passed. */
+  problems: string[];
+}
+
+const PIPELINE = 'crash';
+const STAGES = ['fetch', 'parse', 'enrich', 'render', 'publish'];
+const STOPPED = new Set(['interrupted', 'failed', 'cancelled']);
+const ACTIVE = new Set(['queued', 'running', 'awaiting_approval', 'retrying']);
+
+// Each stage logs `<run> <stage> <attempt> <pid> start|end <epoch ms>` to counts/<stage>.log, reports progress
+// in four steps of $SLICE seconds, appends to its declared output and hands one small entity to the run.
+const STAGE_SCRIPT = `#!/bin/sh
+set -e
+now() { t=$(date +%s%3N); case $t in *N*) echo "$(date +%s)000" ;; *) echo "$t" ;; esac; }
+echo "$PIPE_RUN_ID $PIPE_STAGE $PIPE_ATTEMPT $$ start $(now)" >> "counts/$PIPE_STAGE.log"
+i=1
+while [ $i -le 4 ]; do
+  echo "::pipe:progress $i/4 step $i of $PIPE_STAGE"
+  sleep "$SLICE"
+  i=$((i + 1))
+done
+echo "$PIPE_RUN_ID $PIPE_ATTEMPT" >> "out/$PIPE_STAGE.txt"
+echo "$PIPE_STAGE of $PIPE_RUN_ID" > "tmp/$PIPE_RUN_ID.$PIPE_STAGE.txt"
+echo "::pipe:entity note tmp/$PIPE_RUN_ID.$PIPE_STAGE.txt {\\"stage\\":\\"$PIPE_STAGE\\"}"
+echo "$PIPE_RUN_ID $PIPE_STAGE $PIPE_ATTEMPT $$ end $(now)" >> "counts/$PIPE_STAGE.log"
+`;
+
+function pipelineYaml(random: () => number): string {
+  const stages = STAGES.map((id) => {
+    // 0.025–0.1 s a step, four steps: 0.1–0.4 s a stage.
+    const slice = (0.025 + random() * 0.075).toFixed(3);
+    return `  - id: ${id}\n    run: sh stages/stage.sh\n    timeout: 30s\n    env: { SLICE: "${slice}" }\n    outputs: [out/${id}.txt]\n`;
+  });
+  return `name: ${PIPELINE}\ndescription: five short stages for the crash test\nstages:\n${stages.join('')}`;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
+  const log = options.log ?? (() => undefined);
+  const random = seededRandom(options.seed);
+  const began = Date.now();
+  const ws = await mkdtemp(path.join(tmpdir(), 'pipe-tui-crash-'));
+  const problems: string[] = [];
+  const counts: CrashCounts = {
+    seed: options.seed, kills: 0, runs: 0, runsSucceeded: 0, stagesSucceeded: 0, metadataReads: 0, unreadableReads: 0,
+    lostSucceeded: 0, rerunAfterSuccess: 0, stageProcesses: 0, stageResets: 0, resumes: 0, resumeErrors: 0,
+    orphansSurvived: 0, processesLeft: 0, seqGaps: 0, staleMetadata: 0, seqBackwards: 0, durationMs: 0, problems,
+  };
+  const reader = new MetadataReader(ws);
+  let daemonPid: number | null = null;
+  try {
+    await mkdir(path.join(ws, 'pipelines'));
+    await mkdir(path.join(ws, 'stages'));
+    for (const dir of ['counts', 'out', 'tmp', 'runs']) await mkdir(path.join(ws, dir));
+    await writeFile(path.join(ws, 'pipelines', `${PIPELINE}.yaml`), pipelineYaml(random));
+    await writeFile(path.join(ws, 'stages', 'stage.sh'), STAGE_SCRIPT);
+    log(`crash test: workspace ${ws}, seed ${options.seed}, ${options.kills} kills`);
+    reader.start();
+
+    const wanted = options.active ?? 3;
+    let orphans: StageProcess[] = [];
+    for (let kill = 1; kill <= options.kills; kill++) {
+      const t0 = Date.now();
+      daemonPid = await startDaemon(ws);
+      const startMs = Date.now() - t0;
+      counts.orphansSurvived += countSurvivors(orphans, problems, kill);
+      const states = await runStates(ws);
+      const stopped = [...states].filter(([, status]) => STOPPED.has(status)).map(([id]) => id);
+      const active = [...states.values()].filter((status) => ACTIVE.has(status)).length + stopped.length;
+      const fresh = Math.max(0, wanted - active);
+      const t1 = Date.now();
+      await Promise.all([...stopped.map((id) => resume(ws, id, counts)), ...Array.from({ length: fresh }, () => startRun(ws, problems))]);
+      const commandsMs = Date.now() - t1;
+      // Mostly anywhere in the next 0.05–0.9 s; one time in five within 50 ms of the last command, where the
+      // daemon has just taken a run over and its metadata.json is being rewritten.
+      const wait = random() < 0.2 ? random() * 50 : 50 + random() * 850;
+      await sleep(wait);
+      orphans = stageProcesses(ws);
+      if (!isLive(daemonPid)) problems.push(`kill ${kill}: the daemon (pid ${daemonPid}) had died by itself`);
+      else process.kill(daemonPid, 'SIGKILL');
+      await waitUntil(`daemon ${daemonPid} to die`, () => !isLive(daemonPid as number), 5000);
+      counts.kills++;
+      log(`kill ${kill}/${options.kills}: daemon ${daemonPid} after ${Math.round(wait)} ms; resumed ${stopped.length}, started ${fresh}, ${states.size + fresh} runs, ${orphans.length} stage processes left behind (daemon start ${startMs} ms, commands ${commandsMs} ms)`);
+      daemonPid = null;
+    }
+
+    // The killing is over: one last daemon, everything stopped resumed, until every run has succeeded.
+    daemonPid = await startDaemon(ws);
+    counts.orphansSurvived += countSurvivors(orphans, problems, options.kills + 1);
+    const deadline = Date.now() + (options.finishTimeoutMs ?? 60_000);
+    for (;;) {
+      const states = await runStates(ws);
+      if ([...states.values()].every((status) => status === 'succeeded')) break;
+      if (Date.now() > deadline) {
+        problems.push(`runs not succeeded ${Math.round((options.finishTimeoutMs ?? 60_000) / 1000)} s after the last kill: ${[...states].filter(([, s]) => s !== 'succeeded').map(([id, s]) => `${id} ${s}`).join(', ')}`);
+        break;
+      }
+      const stopped = [...states].filter(([, status]) => STOPPED.has(status)).map(([id]) => id);
+      await Promise.all(stopped.map((id) => resume(ws, id, counts)));
+      await sleep(100);
+    }
+    log(`all runs ended ${Math.round((Date.now() - began) / 1000)} s after the start`);
+    const stop = await cli(['daemon', 'stop', '--workspace', ws]);
+    if (stop.exitCode !== 0) problems.push(`daemon stop failed: ${String(stop.stderr)}`);
+    daemonPid = null;
+    await reader.stop();
+    await sleep(100);
+    const left = stageProcesses(ws);
+    counts.processesLeft = left.length;
+    if (left.length) problems.push(`${left.length} stage processes still alive after the daemon stopped: pids ${left.map((p) => p.pid).join(' ')}`);
+    await audit(ws, reader, counts);
+  } catch (error) {
+    problems.push(`the test itself failed: ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    await reader.stop();
+    const pid = daemonPid ?? lockHolder(daemonPaths(ws).pid);
+    if (pid !== null && isLive(pid)) process.kill(pid, 'SIGKILL');
+    for (const p of stageProcesses(ws)) killQuietly(p.pid);
+    counts.durationMs = Date.now() - began;
+    if (problems.length) {
+      const daemonLog = await readFile(daemonPaths(ws).log, 'utf8').catch(() => '');
+      const tail = daemonLog.trimEnd().split('\n').slice(-25).join('\n');
+      log(`daemon.log (last lines):\n${tail}`);
+    }
+    if (options.keepWorkspace) log(`workspace kept: ${ws}`);
+    else await rm(ws, { recursive: true, force: true });
+  }
+  return counts;
+}
+
+/** One line with every count, as `npm run test:crash` prints it. */
+export function formatCounts(c: CrashCounts): string {
+  return (
+    `crash test: ${c.kills} kills, ${c.runs} runs, ${c.stagesSucceeded} stages succeeded, ` +
+    `${c.unreadableReads} unreadable metadata.json reads (of ${c.metadataReads}), ${c.lostSucceeded} lost succeeded stages, ` +
+    `${c.rerunAfterSuccess} stages re-run after success, ${c.runsSucceeded}/${c.runs} runs succeeded ` +
+    `(seed ${c.seed}; ${c.stageProcesses} stage processes, ${c.resumes} resumes, ${c.resumeErrors} refused, ${c.stageResets} stage resets, ` +
+    `${c.orphansSurvived} orphans survived recovery, ${c.processesLeft} processes left, ${c.seqGaps} seq gaps, ` +
+    `${c.staleMetadata} stale metadata.json, ${c.seqBackwards} seq went backwards; ${(c.durationMs / 1000).toFixed(1)} s)`
+  );
+}
+
+// ---- driving the daemon, as a user would: through the real binary ----
+
+async function startDaemon(ws: string): Promise<number> {
+  for (let tries = 1; ; tries++) {
+    const result = await cli(['daemon', 'start', '--json', '--workspace', ws]);
+    const pid = result.exitCode === 0 ? (JSON.parse(String(result.stdout)) as { pid: number | null }).pid : null;
+    if (pid !== null) return pid;
+    if (tries === 3) throw new Error(`daemon start failed 3 times: exit ${result.exitCode}: ${String(result.stderr).trim()}`);
+  }
+}
+
+async function resume(ws: string, runId: string, counts: CrashCounts): Promise<void> {
+  counts.resumes++;
+  const result = await cli(['resume', runId, '--json', '--workspace', ws]);
+  if (result.exitCode !== 0) {
+    counts.resumeErrors++;
+    counts.problems.push(`resume ${runId} refused: ${String(result.stderr).trim()}`);
+  }
+}
+
+async function startRun(ws: string, problems: string[]): Promise<void> {
+  const result = await cli(['run', PIPELINE, '--json', '--workspace', ws]);
+  if (result.exitCode !== 0) problems.push(`run ${PIPELINE} failed: ${String(result.stderr).trim()}`);
+}
+
+/** Every run's status as its metadata.json says (a missing or broken one counts as `unknown`). */
+async function runStates(ws: string): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  for (const id of (await readdir(path.join(ws, 'runs'))).sort()) {
+    const text = await readFile(path.join(ws, 'runs', id, 'metadata.json'), 'utf8').catch(() => null);
+    const parsed = text === null ? null : RunMetadataSchema.safeParse(safeJson(text));
+    states.set(id, parsed?.success ? parsed.data.status : 'unknown');
+  }
+  return states;
+}
+
+// ---- processes ----
+
+/** Alive and not a zombie (a killed daemon's parent may be an init that never reaps). */
+function isLive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+interface StageProcess {
+  pid: number;
+  /** From /proc/<pid>/stat: with the pid, names the process even if the pid is reused. */
+  startTime: string;
+}
+
+/** Live processes of this workspace's stages (PIPE_WORKSPACE in their environment). */
+function stageProcesses(ws: string): StageProcess[] {
+  const marker = `PIPE_WORKSPACE=${ws}\0`;
+  const found: StageProcess[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) continue;
+      const pid = Number(entry);
+      const startTime = procStartTime(pid);
+      if (startTime !== null && isLive(pid)) found.push({ pid, startTime });
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
+
+function procStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+// Stage processes that were alive when the daemon was killed must be gone once the next daemon has recovered.
+function countSurvivors(before: StageProcess[], problems: string[], kill: number): number {
+  const alive = before.filter((p) => isLive(p.pid) && procStartTime(p.pid) === p.startTime);
+  if (alive.length) problems.push(`after restart ${kill}: ${alive.length} stage processes of the killed daemon still alive (pids ${alive.map((p) => p.pid).join(' ')})`);
+  for (const p of alive) killQuietly(p.pid);
+  return alive.length;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone.
+  }
+}
+
+async function waitUntil(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- the reader: every metadata.json, over and over, while the daemon is killed under it ----
+
+class MetadataReader {
+  reads = 0;
+  unreadable: string[] = [];
+  unreadableCount = 0;
+  seqBackwards = 0;
+  /** `run/stage index` → the seq of the first snapshot that showed it succeeded. */
+  readonly seenSucceeded = new Map<string, number>();
+  /** `run/stage index` → a snapshot, newer than one where it had succeeded, that shows it not succeeded. */
+  readonly regressed = new Map<string, string>();
+  private readonly lastSeq = new Map<string, number>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly ws: string) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const runs = path.join(this.ws, 'runs');
+    while (this.running) {
+      let ids: string[] = [];
+      try {
+        ids = await readdir(runs);
+      } catch {
+        // Not there yet.
+      }
+      for (const id of ids) {
+        let text: string;
+        try {
+          text = await readFile(path.join(runs, id, 'metadata.json'), 'utf8');
+        } catch {
+          continue; // A folder whose metadata.json is not written yet.
+        }
+        this.check(id, text);
+      }
+      await sleep(2);
+    }
+  }
+
+  private check(id: string, text: string): void {
+    this.reads++;
+    const json = safeJson(text);
+    const parsed = json === undefined ? null : RunMetadataSchema.safeParse(json);
+    if (!parsed?.success) {
+      this.unreadableCount++;
+      if (this.unreadable.length < 5) {
+        const why = parsed ? parsed.error.issues.slice(0, 2).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : 'not JSON';
+        this.unreadable.push(`${id}/metadata.json (${text.length} bytes): ${why}`);
+      }
+      return;
+    }
+    const run: RunMetadata = parsed.data;
+    const last = this.lastSeq.get(id) ?? 0;
+    if (run.seq < last) this.seqBackwards++;
+    this.lastSeq.set(id, Math.max(last, run.seq));
+    for (const stage of run.stages) {
+      const key = `${id}/${stage.index}`;
+      const since = this.seenSucceeded.get(key);
+      if (stage.status === 'succeeded') {
+        if (since === undefined) this.seenSucceeded.set(key, run.seq);
+      } else if (since !== undefined && run.seq > since && !this.regressed.has(key)) {
+        this.regressed.set(key, `seq ${run.seq}: ${stage.status} (succeeded at seq ${since})`);
+      }
+    }
+  }
+}
+
+// ---- the audit, once everything has stopped ----
+
+interface CounterLine {
+  runId: string;
+  stage: string;
+  pid: number;
+  what: 'start' | 'end';
+  at: number;
+}
+
+async function readCounters(ws: string): Promise<CounterLine[]> {
+  const lines: CounterLine[] = [];
+  for (const stage of STAGES) {
+    const text = await readFile(path.join(ws, 'counts', `${stage}.log`), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const [runId, name, , pid, what, at] = line.split(' ');
+      if (!runId || !name || (what !== 'start' && what !== 'end')) continue;
+      lines.push({ runId, stage: name, pid: Number(pid), what, at: Number(at) });
+    }
+  }
+  return lines;
+}
+
+async function audit(ws: string, reader: MetadataReader, counts: CrashCounts): Promise<void> {
+  const { problems } = counts;
+  counts.metadataReads = reader.reads;
+  counts.unreadableReads = reader.unreadableCount;
+  counts.seqBackwards = reader.seqBackwards;
+  for (const what of reader.unreadable) problems.push(`unreadable metadata.json read: ${what}`);
+  if (reader.seqBackwards) problems.push(`the reader saw a metadata.json go back to an older seq ${reader.seqBackwards} times`);
+
+  const counters = await readCounters(ws);
+  counts.stageProcesses = counters.filter((c) => c.what === 'start').length;
+  const runIds = (await readdir(path.join(ws, 'runs'))).sort();
+  counts.runs = runIds.length;
+  const lost = new Set<string>();
+  const rerun = new Set<string>();
+
+  for (const runId of runIds) {
+    const dir = path.join(ws, 'runs', runId);
+    // The final metadata.json.
+    const text = await readFile(path.join(dir, 'metadata.json'), 'utf8').catch(() => null);
+    const parsed = text === null ? null : RunMetadataSchema.safeParse(safeJson(text));
+    const final = parsed?.success ? parsed.data : null;
+    if (!final) problems.push(`${runId}: final metadata.json ${text === null ? 'missing' : 'unreadable'}`);
+    else if (final.status === 'succeeded') counts.runsSucceeded++;
+    else problems.push(`${runId}: ended ${final.status}${final.error ? ` (${final.error.code}: ${final.error.message})` : ''}`);
+    counts.stagesSucceeded += final?.stages.filter((s) => s.status === 'succeeded').length ?? 0;
+
+    // events.ndjson: numbered 1, 2, 3…; after a stage.succeeded no stage.started (or second success) for that
+    // stage unless a stage.reset came between.
+    const events: RunEvent[] = [];
+    for (const line of (await readFile(path.join(dir, 'events.ndjson'), 'utf8').catch(() => '')).split('\n')) {
+      if (!line) continue;
+      const event = RunEvent.safeParse(safeJson(line));
+      if (event.success) events.push(event.data);
+      else problems.push(`${runId}: events.ndjson line not a valid event: ${line.slice(0, 120)}`);
+    }
+    if (events.some((e, i) => e.seq !== i + 1)) {
+      counts.seqGaps++;
+      problems.push(`${runId}: events.ndjson seqs are not 1..${events.length}: ${events.map((e) => e.seq).join(',').slice(0, 200)}`);
+    }
+    const lastSeq = events.at(-1)?.seq ?? 0;
+    if (final && final.seq !== lastSeq) {
+      counts.staleMetadata++;
+      problems.push(`${runId}: metadata.json is at seq ${final.seq} (${final.status}), events.ndjson at ${lastSeq}`);
+    }
+    const succeededAt = new Map<number, number>(); // stage index → time of its standing success
+    const everSucceeded = new Set<number>();
+    for (const event of events) {
+      if (!('stage' in event)) continue;
+      const key = `${runId}/${event.stage}`;
+      if (event.type === 'stage.reset') {
+        counts.stageResets++;
+        problems.push(`${key}: stage.reset (${event.reason})`);
+        succeededAt.delete(event.stage);
+      } else if (event.type === 'stage.started' || event.type === 'stage.succeeded') {
+        if (succeededAt.has(event.stage)) {
+          rerun.add(key);
+          problems.push(`${key} (${STAGES[event.stage]}): ${event.type} at seq ${event.seq} after it had succeeded`);
+        }
+        if (event.type === 'stage.succeeded') {
+          succeededAt.set(event.stage, Date.parse(event.at));
+          everSucceeded.add(event.stage);
+        }
+      }
+    }
+    // The stages' own count: no stage process of this run started after the stage's success was recorded.
+    for (const [index, at] of succeededAt) {
+      const late = counters.filter((c) => c.runId === runId && c.stage === STAGES[index] && c.what === 'start' && c.at > at);
+      if (late.length) {
+        rerun.add(`${runId}/${index}`);
+        problems.push(`${runId}/${index} (${STAGES[index]}): ${late.length} process(es) started after its success at ${new Date(at).toISOString()} (pids ${late.map((c) => c.pid).join(' ')})`);
+      }
+    }
+    // Lost: seen succeeded (events or any snapshot) but not succeeded at the end, or seen going back meanwhile.
+    const seen = new Set<number>(everSucceeded);
+    for (const key of reader.seenSucceeded.keys()) if (key.startsWith(`${runId}/`)) seen.add(Number(key.slice(runId.length + 1)));
+    for (const index of seen) {
+      const key = `${runId}/${index}`;
+      const status = final?.stages[index]?.status;
+      const regressed = reader.regressed.get(key);
+      if (status !== 'succeeded' || regressed) {
+        lost.add(key);
+        problems.push(`${key} (${STAGES[index]}): had succeeded, ${status !== 'succeeded' ? `ends ${status}` : `but a reader saw it ${regressed}`}`);
+      }
+    }
+  }
+  counts.lostSucceeded = lost.size;
+  counts.rerunAfterSuccess = rerun.size;
+  if (counts.runs === 0) problems.push('no run was ever started');
+}
