@@ -64,3 +64,13 @@ export class CircuitBreaker implements Circuits {
     writeAtomic(this.options.file, `${JSON.stringify(circuits, null, 2)}\n`).catch(() => undefined);
   }
 }
+
+// Open circuits as the daemon last saved them, for commands that read the workspace without the daemon.
+export function readOpenCircuits(file: string, now = Date.now()): Circuit[] {
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Circuit[];
+    return saved.filter((c) => c.open_until !== null && Date.parse(c.open_until) > now);
+  } catch {
+    return [];
+  }
+}

@@ -145,6 +145,10 @@ describe('steering runs through the daemon', () => {
     connection.close();
     expect(snapshot).toEqual([expect.objectContaining({ key: 'openai', failures: 2 })]);
     expect((snapshot as { open_until: string | null }[])[0]?.open_until).not.toBeNull();
+    await waitFor('circuits.json', async () => (await readFile(daemonPaths(ws).circuits, 'utf8').catch(() => '')).includes('openai'));
+    const status = JSON.parse(String((await cli(['daemon', 'status', '--json', '--workspace', ws])).stdout));
+    expect(status.open_circuits).toEqual([expect.objectContaining({ key: 'openai' })]);
+    expect(String((await cli(['ls', '--workspace', ws])).stdout)).toMatch(/circuit openai is open until/);
   });
 
   it('rebuilds a corrupt metadata.json from events.ndjson at start, and reports one it cannot rebuild', async () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { runDaemon } from '../../daemon/daemon-main.js';
 import { lockHolder } from '../../daemon/daemon-lock.js';
+import { readOpenCircuits } from '../../daemon/circuit-breaker.js';
 import { daemonPaths } from '../../daemon/daemon-paths.js';
 import { PipeError } from '../../shared/errors.js';
 import { parseDuration } from '../../shared/duration.js';
@@ -91,9 +92,13 @@ async function waitForDaemon(workspace: string): Promise<DaemonConnection> {
 async function status(workspace: string, options: CommonOptions): Promise<number> {
   const paths = daemonPaths(workspace);
   const pid = lockHolder(paths.pid);
-  const info = { running: pid !== null, pid, socket: paths.socket, workspace, log: paths.log, tcp_token_file: existsSync(paths.token) ? paths.token : null };
+  const circuits = readOpenCircuits(paths.circuits);
+  const info = { running: pid !== null, pid, socket: paths.socket, workspace, log: paths.log, tcp_token_file: existsSync(paths.token) ? paths.token : null, open_circuits: circuits };
   if (options.json) printJson(info);
-  else process.stdout.write(pid === null ? `no daemon is running for ${workspace}\n` : `daemon ${pid} running for ${workspace}\n  socket ${paths.socket}\n  log    ${paths.log}\n`);
+  else {
+    process.stdout.write(pid === null ? `no daemon is running for ${workspace}\n` : `daemon ${pid} running for ${workspace}\n  socket ${paths.socket}\n  log    ${paths.log}\n`);
+    for (const c of circuits) process.stdout.write(`  circuit ${c.key} open until ${c.open_until} after ${c.failures} failures\n`);
+  }
   return 0;
 }
 

@@ -2,6 +2,8 @@ import { formatDuration } from '../../shared/duration.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
 import { listRunIds, readRun, type RunRead } from '../../daemon/run-store.js';
 import { printJson } from '../cli-output.js';
+import { readOpenCircuits } from '../../daemon/circuit-breaker.js';
+import { daemonPaths } from '../../daemon/daemon-paths.js';
 import { summarize } from '../run-summary.js';
 import { table } from '../table.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
@@ -23,6 +25,9 @@ export async function lsCommand(options: CommonOptions): Promise<number> {
   const now = Date.now();
   const header = [' ', 'RUN', 'PIPELINE', 'STATUS', 'STAGES', 'AGE', 'TOOK'];
   process.stdout.write(`${table([header, ...reads.map((read) => row(read, now))])}\n`);
+  for (const c of readOpenCircuits(daemonPaths(workspace).circuits)) {
+    process.stdout.write(`circuit ${c.key} is open until ${c.open_until} (${c.failures} failures in a row): its stages fail fast with ERR_CIRCUIT_OPEN\n`);
+  }
   return 0;
 }
 
