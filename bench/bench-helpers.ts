@@ -198,8 +198,15 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank - 1] ?? 0;
 }
 
-/** Wall-clock milliseconds with sub-millisecond precision, comparable between processes on one machine. */
-export const preciseNow = (): number => performance.timeOrigin + performance.now();
+/**
+ * Milliseconds (µs precision) on CLOCK_MONOTONIC, the one clock all processes on a machine share. Not
+ * `performance.timeOrigin + performance.now()`: a process pairs its wall clock and monotonic clock once when it
+ * starts, and one descheduled in between (several starting at once on a busy machine) is off by milliseconds
+ * for its whole life. A stage script reads the same clock as MONOTONIC_MS_JS.
+ */
+export const monotonicMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
+/** The same clock, as JavaScript source for a stage script. */
+export const MONOTONIC_MS_JS = '(() => Number(process.hrtime.bigint() / 1000n) / 1000)';
 
 export interface BenchDaemon {
   ws: string;

@@ -7,7 +7,8 @@ import {
   cpuSeconds,
   pause,
   percentile,
-  preciseNow,
+  MONOTONIC_MS_JS,
+  monotonicMs,
   until,
   withDaemon,
   withWorkspace,
@@ -23,13 +24,13 @@ const BEHIND_MS = 1000;
 /** How often the stage writes its due lines: 100 lines per 10 ms write at 10 000 a second. */
 const TICK_MS = 10;
 
-// A stage that waits for GO to exist, then prints `::pipe:progress i/TOTAL t=<wall clock>` at RATE lines a
+// A stage that waits for GO to exist, then prints `::pipe:progress i/TOTAL t=<monotonic ms>` at RATE lines a
 // second for SECONDS, each tick's due lines in one write, stamped with the time of that write.
 const STAGE_SCRIPT = `
 import { existsSync } from 'node:fs';
 const [rate, seconds, tick, go] = process.argv.slice(2);
 const total = Number(rate) * Number(seconds);
-const now = () => performance.timeOrigin + performance.now();
+const now = ${MONOTONIC_MS_JS};
 let written = 0;
 let t0 = 0;
 const step = () => {
@@ -96,7 +97,7 @@ async function flood(daemon: BenchDaemon, ws: string, script: string, clients: n
       finished: false,
     };
     tally.connection.onMessage = (m) => {
-      const at = preciseNow();
+      const at = monotonicMs();
       if (m.type === 'snapshot') tally.snapshot = true;
       else if (m.type === 'resync') tally.resync = true;
       if (m.type !== 'event' || m.event.run_id !== runId) return;
@@ -119,12 +120,12 @@ async function flood(daemon: BenchDaemon, ws: string, script: string, clients: n
   await until(`${clients} snapshots`, () => tallies.every((t) => t.snapshot), 10_000);
 
   const cpu0 = cpuSeconds(daemon.pid);
-  const wall0 = preciseNow();
+  const wall0 = monotonicMs();
   await writeFile(go, '');
   // A client told to resync gets nothing more; the others must all see the run end.
   await until('the flood run to finish for every client', () => tallies.every((t) => t.finished || t.resync), SECONDS * 1000 + 20_000);
   const cpu1 = cpuSeconds(daemon.pid);
-  const wallS = (preciseNow() - wall0) / 1000;
+  const wallS = (monotonicMs() - wall0) / 1000;
   for (const t of tallies) t.connection.close();
   await pause(100);
 

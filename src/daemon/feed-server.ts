@@ -31,7 +31,9 @@ export class FeedServer {
 
   constructor(private readonly options: FeedOptions) {
     options.manager.subscribe((event) => {
-      for (const session of this.sessions) session.event(event);
+      if (this.sessions.size === 0) return;
+      const encoded = JSON.stringify({ type: 'event', event });
+      for (const session of this.sessions) session.event(event, encoded);
     });
     options.circuits.onChange((circuits) => {
       for (const session of this.sessions) if (session.helloed) session.send({ type: 'circuits', circuits });

@@ -40,7 +40,8 @@ export class FeedSession {
     this.lastSent.set(runId, Math.max(seq, this.lastSent.get(runId) ?? 0));
   }
 
-  event(event: RunEvent): void {
+  /** `encoded`: the event message already serialized, shared by every session it goes to. */
+  event(event: RunEvent, encoded?: string): void {
     if (!this.watches(event.run_id) || this.stale) return;
     if (this.held) {
       this.held.push(event);
@@ -54,7 +55,7 @@ export class FeedSession {
       return;
     }
     this.lastSent.set(event.run_id, event.seq);
-    this.send({ type: 'event', event });
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encoded ?? JSON.stringify({ type: 'event', event } satisfies ServerMessage));
   }
 
   send(message: ServerMessage): void {
