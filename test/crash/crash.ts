@@ -4,7 +4,7 @@
 // succeeded, every read must have been a valid metadata.json, no stage seen succeeded may be lost, and no stage may
 // have run again after it succeeded. `npm run test:crash` (30 kills) and test/crash/crash-short.test.ts use it.
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { readFileSync, readdirSync } from 'node:fs';
+import { type FSWatcher, closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { daemonPaths } from '../../src/daemon/daemon-paths.js';
@@ -48,8 +48,12 @@ export interface CrashCounts {
   /** `stage.reset` events: resume found a succeeded stage's outputs gone (never expected here). */
   stageResets: number;
   resumes: number;
-  /** `resume` commands refused (exit code not 0). */
+  /** `resume` commands refused by a live daemon (exit code not 0). */
   resumeErrors: number;
+  /** Kills that came the instant a chosen event was appended (the rest came at random times). */
+  eventKills: number;
+  /** `run`/`resume` commands that failed because the kill came while they were in flight (expected). */
+  commandsCut: number;
   /** Stage processes of a killed daemon still alive after the next daemon had started (recovery must kill them). */
   orphansSurvived: number;
   /** Stage processes still alive after the last daemon was stopped. */
@@ -67,6 +71,8 @@ export interface CrashCounts {
 
 const PIPELINE = 'crash';
 const STAGES = ['fetch', 'parse', 'enrich', 'render', 'publish'];
+/** The events a kill may follow at once: a run taken over, a stage started or done, an entity, a run's end. */
+const KILL_EVENTS = ['run.started', 'stage.started', 'stage.succeeded', 'entity.added', 'run.finished'];
 const STOPPED = new Set(['interrupted', 'failed', 'cancelled']);
 const ACTIVE = new Set(['queued', 'running', 'awaiting_approval', 'retrying']);
 
@@ -107,7 +113,7 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
   const problems: string[] = [];
   const counts: CrashCounts = {
     seed: options.seed, kills: 0, runs: 0, runsSucceeded: 0, stagesSucceeded: 0, metadataReads: 0, unreadableReads: 0,
-    lostSucceeded: 0, rerunAfterSuccess: 0, stageProcesses: 0, stageResets: 0, resumes: 0, resumeErrors: 0,
+    lostSucceeded: 0, rerunAfterSuccess: 0, stageProcesses: 0, stageResets: 0, resumes: 0, resumeErrors: 0, eventKills: 0, commandsCut: 0,
     orphansSurvived: 0, processesLeft: 0, seqGaps: 0, staleMetadata: 0, seqBackwards: 0, durationMs: 0, problems,
   };
   const reader = new MetadataReader(ws);
@@ -132,19 +138,65 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
       const stopped = [...states].filter(([, status]) => STOPPED.has(status)).map(([id]) => id);
       const active = [...states.values()].filter((status) => ACTIVE.has(status)).length + stopped.length;
       const fresh = Math.max(0, wanted - active);
-      const t1 = Date.now();
-      await Promise.all([...stopped.map((id) => resume(ws, id, counts)), ...Array.from({ length: fresh }, () => startRun(ws, problems))]);
-      const commandsMs = Date.now() - t1;
-      // Mostly anywhere in the next 0.05–0.9 s; one time in five within 50 ms of the last command, where the
-      // daemon has just taken a run over and its metadata.json is being rewritten.
+
+      // Two kinds of moment. Two kills in five come the instant the daemon has appended the n-th event of some
+      // type to an events.ndjson (watched from before the commands are sent, so this can be in the middle of a
+      // resume), when its metadata.json write is still in flight. The others come at a random time 0.05–0.9 s
+      // after the commands (one in five within 50 ms).
+      const pid = daemonPid;
+      let killedAt: number | null = null;
+      let why = '';
+      const killNow = (reason: string): void => {
+        if (killedAt !== null) return;
+        orphans = stageProcesses(ws);
+        if (!isLive(pid)) problems.push(`kill ${kill}: the daemon (pid ${pid}) had died by itself`);
+        else process.kill(pid, 'SIGKILL');
+        killedAt = Date.now();
+        why = reason;
+      };
+      const onEvent = random() < 0.4;
+      const target = KILL_EVENTS[Math.floor(random() * KILL_EVENTS.length)] as string;
+      // run.started and run.finished come a few times an iteration at most; the others many times.
+      const nth = 1 + Math.floor(random() * (target === 'run.started' || target === 'run.finished' ? 1 : 4));
       const wait = random() < 0.2 ? random() * 50 : 50 + random() * 850;
-      await sleep(wait);
-      orphans = stageProcesses(ws);
-      if (!isLive(daemonPid)) problems.push(`kill ${kill}: the daemon (pid ${daemonPid}) had died by itself`);
-      else process.kill(daemonPid, 'SIGKILL');
-      await waitUntil(`daemon ${daemonPid} to die`, () => !isLive(daemonPid as number), 5000);
+      let seen = 0;
+      const watcher = onEvent
+        ? watchEvents(path.join(ws, 'runs'), (runId, event) => {
+            if (event.type === target && ++seen === nth) killNow(`on ${target} #${nth} of ${runId}`);
+          })
+        : null;
+      const t1 = Date.now();
+      const results = await Promise.all([
+        ...stopped.map((id) => command(['resume', id, '--json', '--workspace', ws], `resume ${id}`)),
+        ...Array.from({ length: fresh }, () => command(['run', PIPELINE, '--json', '--workspace', ws], `run ${PIPELINE}`)),
+      ]);
+      const commandsMs = Date.now() - t1;
+      if (onEvent) {
+        const deadline = Date.now() + 1500;
+        while (killedAt === null && Date.now() < deadline) await sleep(5);
+        if (killedAt === null) killNow(`1.5 s without ${target} #${nth}`);
+        else counts.eventKills++;
+      } else {
+        await sleep(wait);
+        killNow(`${Math.round(wait)} ms after the commands`);
+      }
+      watcher?.close();
+      counts.resumes += stopped.length;
+      for (const result of results) {
+        if (result.ok) continue;
+        // A command the kill cut short may fail; one that failed on a live daemon is a problem.
+        if (killedAt !== null && result.endedAt >= killedAt) counts.commandsCut++;
+        else {
+          if (result.what.startsWith('resume')) counts.resumeErrors++;
+          problems.push(`kill ${kill}: ${result.what} failed: ${result.stderr}`);
+        }
+      }
+      await waitUntil(`daemon ${pid} to die`, () => !isLive(pid), 5000);
       counts.kills++;
-      log(`kill ${kill}/${options.kills}: daemon ${daemonPid} after ${Math.round(wait)} ms; resumed ${stopped.length}, started ${fresh}, ${states.size + fresh} runs, ${orphans.length} stage processes left behind (daemon start ${startMs} ms, commands ${commandsMs} ms)`);
+      log(
+        `kill ${kill}/${options.kills}: daemon ${pid} ${why}; resumed ${stopped.length}, started ${fresh}, ` +
+          `${states.size + fresh} runs, ${orphans.length} stage processes left behind (daemon start ${startMs} ms, commands ${commandsMs} ms)`,
+      );
       daemonPid = null;
     }
 
@@ -198,7 +250,8 @@ export function formatCounts(c: CrashCounts): string {
     `crash test: ${c.kills} kills, ${c.runs} runs, ${c.stagesSucceeded} stages succeeded, ` +
     `${c.unreadableReads} unreadable metadata.json reads (of ${c.metadataReads}), ${c.lostSucceeded} lost succeeded stages, ` +
     `${c.rerunAfterSuccess} stages re-run after success, ${c.runsSucceeded}/${c.runs} runs succeeded ` +
-    `(seed ${c.seed}; ${c.stageProcesses} stage processes, ${c.resumes} resumes, ${c.resumeErrors} refused, ${c.stageResets} stage resets, ` +
+    `(seed ${c.seed}; ${c.eventKills} kills on an event; ${c.stageProcesses} stage processes, ${c.resumes} resumes, ${c.resumeErrors} refused, ` +
+    `${c.commandsCut} commands cut by a kill, ${c.stageResets} stage resets, ` +
     `${c.orphansSurvived} orphans survived recovery, ${c.processesLeft} processes left, ${c.seqGaps} seq gaps, ` +
     `${c.staleMetadata} stale metadata.json, ${c.seqBackwards} seq went backwards; ${(c.durationMs / 1000).toFixed(1)} s)`
   );
@@ -215,6 +268,18 @@ async function startDaemon(ws: string): Promise<number> {
   }
 }
 
+interface CommandResult {
+  what: string;
+  ok: boolean;
+  stderr: string;
+  endedAt: number;
+}
+
+async function command(args: string[], what: string): Promise<CommandResult> {
+  const result = await cli(args);
+  return { what, ok: result.exitCode === 0, stderr: String(result.stderr).trim(), endedAt: Date.now() };
+}
+
 async function resume(ws: string, runId: string, counts: CrashCounts): Promise<void> {
   counts.resumes++;
   const result = await cli(['resume', runId, '--json', '--workspace', ws]);
@@ -224,9 +289,63 @@ async function resume(ws: string, runId: string, counts: CrashCounts): Promise<v
   }
 }
 
-async function startRun(ws: string, problems: string[]): Promise<void> {
-  const result = await cli(['run', PIPELINE, '--json', '--workspace', ws]);
-  if (result.exitCode !== 0) problems.push(`run ${PIPELINE} failed: ${String(result.stderr).trim()}`);
+// Calls `onEvent` for every event appended to any run's events.ndjson from now on (new runs included), at once:
+// inotify, not polling, so a kill from it lands while the daemon is still writing what the event changed.
+function watchEvents(runs: string, onEvent: (runId: string, event: { type: string }) => void): { close(): void } {
+  const watchers: FSWatcher[] = [];
+  const offsets = new Map<string, number>();
+  const partial = new Map<string, string>();
+  let closed = false;
+  const drain = (runId: string): void => {
+    if (closed) return;
+    const file = path.join(runs, runId, 'events.ndjson');
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const from = offsets.get(runId) ?? 0;
+      const size = fstatSync(fd).size;
+      if (size <= from) return;
+      const buffer = Buffer.alloc(size - from);
+      const read = readSync(fd, buffer, 0, buffer.length, from);
+      offsets.set(runId, from + read);
+      const lines = `${partial.get(runId) ?? ''}${buffer.subarray(0, read).toString('utf8')}`.split('\n');
+      partial.set(runId, lines.pop() ?? '');
+      for (const line of lines) {
+        const event = safeJson(line) as { type?: unknown } | undefined;
+        if (event && typeof event.type === 'string') onEvent(runId, { type: event.type });
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const watchRun = (runId: string, fromStart: boolean): void => {
+    if (offsets.has(runId) || closed) return;
+    let size = 0;
+    try {
+      size = fromStart ? 0 : statSync(path.join(runs, runId, 'events.ndjson')).size;
+    } catch {
+      // Not written yet: from its start.
+    }
+    offsets.set(runId, size);
+    try {
+      watchers.push(watch(path.join(runs, runId), (_type, name) => name === 'events.ndjson' && drain(runId)));
+    } catch {
+      // The folder went away.
+    }
+    if (fromStart) drain(runId);
+  };
+  for (const runId of readdirSync(runs)) watchRun(runId, false);
+  watchers.push(watch(runs, (_type, name) => name && watchRun(String(name), true)));
+  return {
+    close() {
+      closed = true;
+      for (const w of watchers) w.close();
+    },
+  };
 }
 
 /** Every run's status as its metadata.json says (a missing or broken one counts as `unknown`). */
