@@ -21,6 +21,7 @@ await build({
       "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
     ].join(' '),
   },
-  external: ['react-devtools-core'],
+  // Ink imports react-devtools-core only under DEV=true; a stub keeps the bundle whole and small.
+  alias: { 'react-devtools-core': './scripts/devtools-stub.js' },
   logLevel: 'warning',
 });

@@ -3,7 +3,7 @@
 // stopped run is resumed. Meanwhile a reader re-reads every metadata.json; at the end every run must have
 // succeeded, every read must have been a valid metadata.json, no stage seen succeeded may be lost, and no stage may
 // have run again after it succeeded. `npm run test:crash` (30 kills) and test/crash/crash-short.test.ts use it.
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { type FSWatcher, closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,6 +43,8 @@ export interface CrashCounts {
   lostSucceeded: number;
   /** (run, stage) pairs that ran again after they had succeeded (events.ndjson or the stages' own counter files). */
   rerunAfterSuccess: number;
+  /** Run folders a `run` cut by a kill left with neither metadata.json nor an event (not runs; `ls` hides them). */
+  abandonedFolders: number;
   /** Stage processes started in all (every attempt, including the ones a kill cut short). */
   stageProcesses: number;
   /** `stage.reset` events: resume found a succeeded stage's outputs gone (never expected here). */
@@ -74,7 +76,7 @@ const STAGES = ['fetch', 'parse', 'enrich', 'render', 'publish'];
 /** The events a kill may follow at once: a run taken over, a stage started or done, an entity, a run's end. */
 const KILL_EVENTS = ['run.started', 'stage.started', 'stage.succeeded', 'entity.added', 'run.finished'];
 const STOPPED = new Set(['interrupted', 'failed', 'cancelled']);
-const ACTIVE = new Set(['queued', 'running', 'awaiting_approval', 'retrying']);
+const ACTIVE = new Set(['queued', 'running', 'awaiting_approval']);
 
 // Each stage logs `<run> <stage> <attempt> <pid> start|end <epoch ms>` to counts/<stage>.log, reports progress
 // in four steps of $SLICE seconds, appends to its declared output and hands one small entity to the run.
@@ -113,10 +115,11 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
   const problems: string[] = [];
   const counts: CrashCounts = {
     seed: options.seed, kills: 0, runs: 0, runsSucceeded: 0, stagesSucceeded: 0, metadataReads: 0, unreadableReads: 0,
-    lostSucceeded: 0, rerunAfterSuccess: 0, stageProcesses: 0, stageResets: 0, resumes: 0, resumeErrors: 0, eventKills: 0, commandsCut: 0,
+    lostSucceeded: 0, rerunAfterSuccess: 0, stageProcesses: 0, stageResets: 0, resumes: 0, resumeErrors: 0, eventKills: 0, commandsCut: 0, abandonedFolders: 0,
     orphansSurvived: 0, processesLeft: 0, seqGaps: 0, staleMetadata: 0, seqBackwards: 0, durationMs: 0, problems,
   };
   const reader = new MetadataReader(ws);
+  const refusals = new Refusals();
   let daemonPid: number | null = null;
   try {
     await mkdir(path.join(ws, 'pipelines'));
@@ -135,8 +138,8 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
       const startMs = Date.now() - t0;
       counts.orphansSurvived += countSurvivors(orphans, problems, kill);
       const states = await runStates(ws);
-      const stopped = [...states].filter(([, status]) => STOPPED.has(status)).map(([id]) => id);
-      const active = [...states.values()].filter((status) => ACTIVE.has(status)).length + stopped.length;
+      const stopped = [...states].filter(([, s]) => STOPPED.has(s.status)).map(([id]) => id);
+      const active = [...states.values()].filter((s) => ACTIVE.has(s.status)).length + stopped.length;
       const fresh = Math.max(0, wanted - active);
 
       // Two kinds of moment. Two kills in five come the instant the daemon has appended the n-th event of some
@@ -186,10 +189,7 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
         if (result.ok) continue;
         // A command the kill cut short may fail; one that failed on a live daemon is a problem.
         if (killedAt !== null && result.endedAt >= killedAt) counts.commandsCut++;
-        else {
-          if (result.what.startsWith('resume')) counts.resumeErrors++;
-          problems.push(`kill ${kill}: ${result.what} failed: ${result.stderr}`);
-        }
+        else refusals.note(`${result.what} failed: ${result.stderr}`, `before kill ${kill}`, result.what.startsWith('resume'));
       }
       await waitUntil(`daemon ${pid} to die`, () => !isLive(pid), 5000);
       counts.kills++;
@@ -203,19 +203,29 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
     // The killing is over: one last daemon, everything stopped resumed, until every run has succeeded.
     daemonPid = await startDaemon(ws);
     counts.orphansSurvived += countSurvivors(orphans, problems, options.kills + 1);
-    const deadline = Date.now() + (options.finishTimeoutMs ?? 60_000);
+    // Resume whatever stops, at most once a second per run, until all have succeeded; give up at the deadline, or
+    // when no unfinished run has moved (seq) for 10 s.
+    const timeout = options.finishTimeoutMs ?? 60_000;
+    const deadline = Date.now() + timeout;
+    const lastResume = new Map<string, number>();
+    let progress = { key: '', at: Date.now() };
     for (;;) {
       const states = await runStates(ws);
-      if ([...states.values()].every((status) => status === 'succeeded')) break;
-      if (Date.now() > deadline) {
-        problems.push(`runs not succeeded ${Math.round((options.finishTimeoutMs ?? 60_000) / 1000)} s after the last kill: ${[...states].filter(([, s]) => s !== 'succeeded').map(([id, s]) => `${id} ${s}`).join(', ')}`);
+      const unfinished = [...states].filter(([, s]) => s.status !== 'succeeded');
+      if (unfinished.length === 0) break;
+      const key = unfinished.map(([id, s]) => `${id}:${s.seq}`).join(' ');
+      if (key !== progress.key) progress = { key, at: Date.now() };
+      const stuck = Date.now() - progress.at > 10_000;
+      if (Date.now() > deadline || stuck) {
+        problems.push(`runs not succeeded ${stuck ? 'and not moving for 10 s' : `${Math.round(timeout / 1000)} s`} after the last kill: ${unfinished.map(([id, s]) => `${id} ${s.status}`).join(', ')}`);
         break;
       }
-      const stopped = [...states].filter(([, status]) => STOPPED.has(status)).map(([id]) => id);
-      await Promise.all(stopped.map((id) => resume(ws, id, counts)));
+      const due = unfinished.filter(([id, s]) => STOPPED.has(s.status) && Date.now() - (lastResume.get(id) ?? 0) >= 1000).map(([id]) => id);
+      for (const id of due) lastResume.set(id, Date.now());
+      await Promise.all(due.map((id) => resume(ws, id, counts, refusals)));
       await sleep(100);
     }
-    log(`all runs ended ${Math.round((Date.now() - began) / 1000)} s after the start`);
+    log(`final phase over ${Math.round((Date.now() - began) / 1000)} s after the start`);
     const stop = await cli(['daemon', 'stop', '--workspace', ws]);
     if (stop.exitCode !== 0) problems.push(`daemon stop failed: ${String(stop.stderr)}`);
     daemonPid = null;
@@ -228,6 +238,7 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
   } catch (error) {
     problems.push(`the test itself failed: ${(error as Error).stack ?? String(error)}`);
   } finally {
+    refusals.report(counts);
     await reader.stop();
     const pid = daemonPid ?? lockHolder(daemonPaths(ws).pid);
     if (pid !== null && isLive(pid)) process.kill(pid, 'SIGKILL');
@@ -251,7 +262,7 @@ export function formatCounts(c: CrashCounts): string {
     `${c.unreadableReads} unreadable metadata.json reads (of ${c.metadataReads}), ${c.lostSucceeded} lost succeeded stages, ` +
     `${c.rerunAfterSuccess} stages re-run after success, ${c.runsSucceeded}/${c.runs} runs succeeded ` +
     `(seed ${c.seed}; ${c.eventKills} kills on an event; ${c.stageProcesses} stage processes, ${c.resumes} resumes, ${c.resumeErrors} refused, ` +
-    `${c.commandsCut} commands cut by a kill, ${c.stageResets} stage resets, ` +
+    `${c.commandsCut} commands cut by a kill, ${c.abandonedFolders} abandoned run folders, ${c.stageResets} stage resets, ` +
     `${c.orphansSurvived} orphans survived recovery, ${c.processesLeft} processes left, ${c.seqGaps} seq gaps, ` +
     `${c.staleMetadata} stale metadata.json, ${c.seqBackwards} seq went backwards; ${(c.durationMs / 1000).toFixed(1)} s)`
   );
@@ -280,12 +291,27 @@ async function command(args: string[], what: string): Promise<CommandResult> {
   return { what, ok: result.exitCode === 0, stderr: String(result.stderr).trim(), endedAt: Date.now() };
 }
 
-async function resume(ws: string, runId: string, counts: CrashCounts): Promise<void> {
+async function resume(ws: string, runId: string, counts: CrashCounts, refusals: Refusals): Promise<void> {
   counts.resumes++;
   const result = await cli(['resume', runId, '--json', '--workspace', ws]);
-  if (result.exitCode !== 0) {
-    counts.resumeErrors++;
-    counts.problems.push(`resume ${runId} refused: ${String(result.stderr).trim()}`);
+  if (result.exitCode !== 0) refusals.note(`resume ${runId} failed: ${String(result.stderr).trim()}`, 'after the last restart', true);
+}
+
+// Commands that failed on a live daemon, each kind once with a count: a stuck run is refused again and again.
+class Refusals {
+  private readonly seen = new Map<string, { count: number; first: string; resume: boolean }>();
+
+  note(what: string, when: string, resume: boolean): void {
+    const entry = this.seen.get(what);
+    if (entry) entry.count++;
+    else this.seen.set(what, { count: 1, first: when, resume });
+  }
+
+  report(counts: CrashCounts): void {
+    for (const [what, { count, first, resume }] of this.seen) {
+      if (resume) counts.resumeErrors += count;
+      counts.problems.push(`${what}${count > 1 ? ` (${count} times, first ${first})` : ` (${first})`}`);
+    }
   }
 }
 
@@ -348,15 +374,28 @@ function watchEvents(runs: string, onEvent: (runId: string, event: { type: strin
   };
 }
 
-/** Every run's status as its metadata.json says (a missing or broken one counts as `unknown`). */
-async function runStates(ws: string): Promise<Map<string, string>> {
-  const states = new Map<string, string>();
-  for (const id of (await readdir(path.join(ws, 'runs'))).sort()) {
+/** Every run's status and seq as its metadata.json says (a missing or broken one counts as `unknown`). */
+async function runStates(ws: string): Promise<Map<string, { status: string; seq: number }>> {
+  const states = new Map<string, { status: string; seq: number }>();
+  for (const id of await runFolders(ws)) {
     const text = await readFile(path.join(ws, 'runs', id, 'metadata.json'), 'utf8').catch(() => null);
     const parsed = text === null ? null : RunMetadataSchema.safeParse(safeJson(text));
-    states.set(id, parsed?.success ? parsed.data.status : 'unknown');
+    states.set(id, parsed?.success ? { status: parsed.data.status, seq: parsed.data.seq } : { status: 'unknown', seq: -1 });
   }
   return states;
+}
+
+// The run folders that hold a run. A `run` command cut by a kill between the folder's mkdir and its first event
+// leaves a folder with neither metadata.json nor an event: no run was made (its command failed; `ls` hides it).
+async function runFolders(ws: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const id of (await readdir(path.join(ws, 'runs'))).sort()) {
+    const dir = path.join(ws, 'runs', id);
+    const hasMetadata = await stat(path.join(dir, 'metadata.json')).then(() => true, () => false);
+    const events = await stat(path.join(dir, 'events.ndjson')).then((s) => s.size, () => 0);
+    if (hasMetadata || events > 0) ids.push(id);
+  }
+  return ids;
 }
 
 // ---- processes ----
@@ -557,7 +596,8 @@ async function audit(ws: string, reader: MetadataReader, counts: CrashCounts): P
 
   const counters = await readCounters(ws);
   counts.stageProcesses = counters.filter((c) => c.what === 'start').length;
-  const runIds = (await readdir(path.join(ws, 'runs'))).sort();
+  const runIds = await runFolders(ws);
+  counts.abandonedFolders = (await readdir(path.join(ws, 'runs'))).length - runIds.length;
   counts.runs = runIds.length;
   const lost = new Set<string>();
   const rerun = new Set<string>();
