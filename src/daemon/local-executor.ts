@@ -1,5 +1,9 @@
 import { execa } from 'execa';
 import { DEFAULT_GRACE_MS, type Executor, type StageExit, type StageLaunch, type StageProcess } from './executor.js';
+import { stopGroup } from './process-groups.js';
+
+/** After the group is gone, how long output may still drain before the pipes are closed on our side. */
+const DRAIN_MS = 1000;
 
 // Runs a stage as a child process that leads its own process group (`detached`), so one signal to the group
 // reaches every grandchild: execa's own kill reaches only the direct child, and a grandchild holding the pipe
@@ -21,39 +25,48 @@ export const localExecutor: Executor = {
     child.stdout?.on('data', (chunk: Buffer) => launch.onOutput(chunk, 'stdout'));
     child.stderr?.on('data', (chunk: Buffer) => launch.onOutput(chunk, 'stderr'));
 
-    let killTimer: NodeJS.Timeout | null = null;
-    const signalGroup = (signal: NodeJS.Signals): void => {
-      if (pgid === null) return;
-      try {
-        process.kill(-pgid, signal);
-      } catch {
-        // ESRCH: the group is already gone.
-      }
-    };
-    const terminate = (graceMs: number): void => {
-      signalGroup('SIGTERM');
-      killTimer ??= setTimeout(() => signalGroup('SIGKILL'), graceMs);
-      killTimer.unref();
+    let leaderExit: StageExit | null = null;
+    let stopping: Promise<void> | null = null;
+    let forceSettle: (exit: StageExit) => void = () => undefined;
+    const forced = new Promise<StageExit>((resolve) => (forceSettle = resolve));
+
+    // Ends the whole group, then gives the pipes a moment; a process that left the group (setsid) and still
+    // holds them must not keep the stage from ending, so they are closed on our side.
+    const stop = (graceMs: number): Promise<void> => {
+      stopping ??= (async () => {
+        if (pgid !== null) await stopGroup(pgid, graceMs);
+        setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          forceSettle(leaderExit ?? { exitCode: null, signal: 'SIGKILL', spawnError: null });
+        }, DRAIN_MS).unref();
+      })();
+      return stopping;
     };
 
     // When the stage's own process ends, whatever it left running in its group goes too, so the stage ends.
-    child.once('exit', () => terminate(DEFAULT_GRACE_MS));
+    child.once('exit', (code, signal) => {
+      leaderExit = { exitCode: code, signal, spawnError: null };
+      void stop(DEFAULT_GRACE_MS);
+    });
 
-    const exited = child.then((result): StageExit => {
-      if (killTimer) clearTimeout(killTimer);
-      const spawnError = pgid === null || (result.exitCode === undefined && result.signal === undefined && result.code) ? String(result.code ?? 'spawn failed') : null;
-      return {
-        exitCode: result.exitCode ?? null,
-        signal: result.signal ?? null,
-        spawnError: spawnError ? `${spawnError}: ${(result.shortMessage ?? "").split('\n').pop() ?? ''}` : null,
-      };
+    const finished = child.then((result): StageExit => {
+      const failedToStart = pgid === null || (result.exitCode === undefined && result.signal === undefined && result.code);
+      if (!failedToStart) return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, spawnError: null };
+      const reason = `${String(result.code ?? 'spawn failed')}: ${(result.shortMessage ?? '').split('\n').pop() ?? ''}`;
+      return { exitCode: null, signal: null, spawnError: reason };
+    });
+    // Settled only once the group is gone too, so no stage outlives its record.
+    const exited = Promise.race([finished, forced]).then(async (exit) => {
+      await stopping;
+      return exit;
     });
 
     return {
       pgid,
       exited,
-      stop(graceMs = DEFAULT_GRACE_MS) {
-        terminate(graceMs);
+      async stop(graceMs = DEFAULT_GRACE_MS) {
+        await stop(graceMs);
         return exited;
       },
     };

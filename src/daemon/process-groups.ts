@@ -5,10 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 // carries this run's PIPE_RUN_ID in its environment.
 export async function killStageGroups(runId: string, pgids: number[], graceMs: number): Promise<number[]> {
   const ours = pgids.filter((pgid) => belongsToRun(pgid, runId));
-  for (const pgid of ours) signal(pgid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (ours.some(groupExists) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pgid of ours) if (groupExists(pgid)) signal(pgid, 'SIGKILL');
+  await Promise.all(ours.map((pgid) => stopGroup(pgid, graceMs)));
   return ours;
 }
 
@@ -47,13 +44,31 @@ function groupMembers(pgid: number): number[] | null {
   return members;
 }
 
-function groupExists(pgid: number): boolean {
+/** True while some process of the group is alive; zombies nobody reaped yet do not count. */
+export function groupExists(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch {
     return false;
   }
+  const members = groupMembers(pgid);
+  if (members === null) return true;
+  return members.some((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** SIGTERM to the group, then SIGKILL to whatever is left after `graceMs`. Resolves when that is done. */
+export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
+  signal(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupExists(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  if (groupExists(pgid)) signal(pgid, 'SIGKILL');
 }
 
 function signal(pgid: number, sig: NodeJS.Signals): void {

@@ -90,4 +90,29 @@ describe('stage processes', () => {
     expect(log.length).toBeGreaterThan(1048576 + 200000 + 500000);
     expect(log.includes(Buffer.from('\n100000\n'))).toBe(true);
   });
+
+  it('kills a grandchild that ignores SIGTERM and no longer holds the pipe', async () => {
+    const ws = await tempWorkspace({
+      deaf: `stages:
+  - id: deaf
+    run: '(trap "" TERM; exec sleep 61) >/dev/null 2>&1 & echo $! > gc.pid; sleep 62'
+    timeout: 300ms
+`,
+    });
+    const { final } = await runIn(ws, 'deaf', { graceMs: 300 });
+    expect(final.stages[0]?.error?.code).toBe('ERR_STAGE_TIMEOUT');
+    const grandchild = await readPid(ws, 'gc.pid');
+    // Gone by the time the stage is recorded as ended: no waiting needed.
+    expect(isAlive(grandchild)).toBe(false);
+  });
+
+  it('ends a timed-out stage even when a grandchild left the group with setsid and holds the pipe', async () => {
+    const ws = await tempWorkspace({
+      escape: "stages:\n  - id: escape\n    run: 'setsid sleep 8 & echo started; sleep 30'\n    timeout: 300ms\n",
+    });
+    const started = Date.now();
+    const { final } = await runIn(ws, 'escape', { graceMs: 200 });
+    expect(final.stages[0]?.error?.code).toBe('ERR_STAGE_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
 });
