@@ -9,15 +9,17 @@ const TONES: Record<Tone, string> = { good: '32', bad: '31', busy: '36', wait: '
 // ten times a second, and left on screen as the final summary.
 export class LiveView {
   private lines = 0;
+  private closed = false;
   private state: RunMetadata | null = null;
   private timer: NodeJS.Timeout | null = null;
   // Clocks and retry countdowns move even when no event arrives.
-  private readonly tick = setInterval(() => this.draw(), 1000);
+  private readonly tick = setInterval(() => this.draw(), 1000).unref();
   private readonly color = !process.env.NO_COLOR;
 
   constructor(private readonly out: NodeJS.WriteStream = process.stdout) {}
 
   update(state: RunMetadata): void {
+    if (this.closed) return;
     this.state = state;
     this.timer ??= setTimeout(() => {
       this.timer = null;
@@ -27,6 +29,8 @@ export class LiveView {
 
   /** Draws the last state now and stops redrawing. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     clearInterval(this.tick);
     this.timer = null;

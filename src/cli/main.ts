@@ -75,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A terminal that went away (EIO, a closed SSH session) or a closed pipe (EPIPE, `| head`) ends the output, not
+// the command: a foreground run still cancels and records itself cleanly.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => stream.destroy());
+
 // Leave through process.exitCode rather than process.exit so stdout is drained when piped.
 main(process.argv).then((code) => {
   process.exitCode = code;

@@ -13,7 +13,13 @@ export async function createRun(workspace: string, pipeline: LoadedPipeline, par
     pipeline: pipeline.name,
     pipeline_file: pipelineFileRef(workspace, pipeline.file),
     params,
-    stages: pipeline.spec.stages.map((s) => ({ id: s.id, optional: s.optional, max_attempts: maxAttempts(s), outputs: s.outputs })),
+    // Outputs are recorded relative to the workspace, whatever the stage's cwd, as checkpoints record them.
+    stages: pipeline.spec.stages.map((s) => ({
+      id: s.id,
+      optional: s.optional,
+      max_attempts: maxAttempts(s),
+      outputs: s.outputs.map((o) => path.relative(workspace, path.resolve(workspace, s.cwd ?? '.', o)) || '.'),
+    })),
   });
   await recorder.flush();
   return recorder;

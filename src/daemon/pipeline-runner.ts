@@ -53,6 +53,7 @@ export async function runPipeline(options: RunOptions): Promise<RunMetadata> {
       if (cancelled) return finish(recorder, 'cancelled', stage.id, outcome.error);
       if (!stage.optional) return finish(recorder, 'failed', stage.id, outcome.error);
     }
+    recorder.assertHealthy();
     recorder.emit({ type: 'run.finished', status: 'succeeded', error: null });
   } catch (thrown) {
     // Only the recorder's own I/O can land here (a full disk); say so with a code rather than die.

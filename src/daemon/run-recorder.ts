@@ -81,7 +81,14 @@ export class RunRecorder {
   async addEntity(stage: string | null, type: string, source: string, metadata: Record<string, unknown>): Promise<Entity> {
     const sequence = this.nextEntity++;
     const filename = entityFileName(sequence, type, entityExtension(source));
-    const size = await copyAtomic(source, path.join(this.dir, filename));
+    let size: number;
+    try {
+      size = await copyAtomic(source, path.join(this.dir, filename));
+    } catch (error) {
+      // A failed copy gives its number back, so the folder keeps 01, 02, 03… without holes.
+      if (this.nextEntity === sequence + 1) this.nextEntity = sequence;
+      throw error;
+    }
     const entity: Entity = { sequence, type, filename, stage, timestamp: new Date().toISOString(), size, metadata };
     this.emit({ type: 'entity.added', entity });
     return entity;
@@ -99,6 +106,11 @@ export class RunRecorder {
     };
     this.emit({ type: 'entity.added', entity });
     return entity;
+  }
+
+  /** Throws ERR_IO if an event could not be written, so a run never ends `succeeded` on a broken record. */
+  assertHealthy(): void {
+    if (this.failure) throw this.failure;
   }
 
   /** Waits until metadata.json holds the current state; throws ERR_IO if any write of this run failed. */

@@ -46,7 +46,7 @@ export async function readRun(workspace: string, runId: string): Promise<RunRead
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       return { ok: false, runId, error: new PipeError('ERR_RUN_NOT_FOUND', `no run ${runId} in ${runsDir(workspace)}`) };
     }
-    throw error;
+    return { ok: false, runId, error: new PipeError('ERR_IO', `${runId}/metadata.json cannot be read: ${code ?? String(error)}`) };
   }
   return parseMetadata(runId, text);
 }
@@ -82,4 +82,18 @@ export async function listRunIds(workspace: string): Promise<string[]> {
     throw error;
   }
   return names.filter(isRunId).sort().reverse();
+}
+
+// Reads many runs with a bounded number of files open at once (thousands of runs, a low `ulimit -n`).
+export async function readRuns(workspace: string, runIds: string[], parallel = 32): Promise<RunRead[]> {
+  const reads: RunRead[] = new Array(runIds.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < runIds.length) {
+      const i = next++;
+      reads[i] = await readRun(workspace, runIds[i] as string);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, runIds.length) }, worker));
+  return reads;
 }

@@ -10,7 +10,7 @@ import { LatestThrottle } from './latest-throttle.js';
 import { OutputRouter } from './output-router.js';
 import type { RunRecorder } from './run-recorder.js';
 import { type StageContext, stageEnv } from './stage-env.js';
-import { isNonEmpty, resolveInside } from './workspace-paths.js';
+import { isDirectory, isNonEmpty, requireRegularFile, resolveInside } from './workspace-paths.js';
 
 export interface AttemptInput {
   stage: StageSpec;
@@ -52,6 +52,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       // Copies run one after another so entities are numbered in the order the stage announced them.
       entities = entities.then(() =>
         resolveInside(ctx.workspace, cwd, line.path)
+          .then((source) => requireRegularFile(source, line.path))
           .then((source) => recorder.addEntity(stage.id, line.type, source, line.metadata))
           .then(
             () => undefined,
@@ -62,6 +63,11 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   };
   const router = new OutputRouter(log, onLine);
 
+  if (!(await isDirectory(cwd))) {
+    const error = { code: 'ERR_STAGE_SPAWN', message: `working directory ${path.relative(ctx.workspace, cwd) || '.'} does not exist`, exit_code: null, signal: null, stack: null, at: new Date().toISOString() };
+    log(`===== pipe-tui: ${error.code}: ${error.message} =====\n`);
+    return { ok: false, error };
+  }
   const proc = input.executor.start({
     command: stage.run,
     cwd,

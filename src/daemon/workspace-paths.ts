@@ -7,7 +7,7 @@ export async function resolveInside(workspace: string, cwd: string, relative: st
   const resolved = path.resolve(cwd, relative);
   const [root, real] = await Promise.all([realpath(workspace), realpath(resolved)]);
   const inside = path.relative(root, real);
-  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+  if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
     throw new PipeError('ERR_ENTITY_INVALID', `${relative} is outside the workspace`);
   }
   return real;
@@ -23,4 +23,15 @@ export async function isNonEmpty(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+// An entity must be a regular file: a FIFO would block the copy forever, a folder cannot be one entity.
+export async function requireRegularFile(file: string, named: string): Promise<string> {
+  const info = await stat(file);
+  if (!info.isFile()) throw new PipeError('ERR_ENTITY_INVALID', `${named} is not a regular file`);
+  return file;
+}
+
+export async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then((s) => s.isDirectory(), () => false);
 }

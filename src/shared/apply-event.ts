@@ -28,6 +28,7 @@ function createdState(event: Extract<RunEvent, { type: 'run.created' }>): RunMet
       max_attempts: s.max_attempts,
       next_attempt_at: null,
       started_at: null,
+      attempt_started_at: null,
       ended_at: null,
       duration_ms: null,
       progress: null,
@@ -82,6 +83,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
         attempts: event.attempt,
         next_attempt_at: null,
         started_at: event.attempt === 1 || !s.started_at ? at : s.started_at,
+        attempt_started_at: at,
         ended_at: null,
         duration_ms: null,
         progress: null,
@@ -96,7 +98,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
       return withStage(state, event.stage, (s) => ({
         ...s,
         progress: { current: event.current, total: event.total, message: event.message },
-        eta_ms: rateEta(s.started_at, at, event.current, event.total),
+        eta_ms: rateEta(s.attempt_started_at ?? s.started_at, at, event.current, event.total),
       }));
     case 'stage.cost':
       return withStage(state, event.stage, (s) => ({ ...s, cost_usd: round6(s.cost_usd + event.usd) }));
@@ -142,6 +144,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
         attempts: 0,
         next_attempt_at: null,
         started_at: null,
+        attempt_started_at: null,
         ended_at: null,
         duration_ms: null,
         progress: null,

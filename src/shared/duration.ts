@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
@@ -16,6 +18,11 @@ export const Duration = z.union([z.string(), z.number()]).transform((value, ctx)
   const ms = parseDuration(value);
   if (ms === null) {
     ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (write 250ms, 2s, 10m or 1h)` });
+    return z.NEVER;
+  }
+  // Node's timers cannot wait longer than 2^31-1 ms; a longer one would fire at once.
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is longer than the 24 days a timer can wait` });
     return z.NEVER;
   }
   return ms;

@@ -47,6 +47,8 @@ export const StageState = z.object({
   /** While retrying: when the next attempt starts. */
   next_attempt_at: Iso.nullable().default(null),
   started_at: Iso.nullable(),
+  /** Start of the current attempt: the progress rate (and so the ETA) is measured from here. */
+  attempt_started_at: Iso.nullable().default(null),
   ended_at: Iso.nullable(),
   duration_ms: z.number().nullable(),
   progress: Progress.nullable(),

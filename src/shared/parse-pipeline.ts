@@ -13,9 +13,10 @@ export function parsePipeline(text: string, source: string): PipelineSpec {
     throw new PipeError('ERR_PIPELINE_INVALID', `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`, { cause });
   }
   const parsed = PipelineSpec.safeParse(raw);
-  if (!parsed.success) {
-    // zod runs the whole-pipeline checks only on an otherwise valid file; duplicates are worth naming anyway.
-    const lines = [...formatIssues(parsed.error), ...duplicateIds(raw)].filter((l, i, all) => all.indexOf(l) === i);
+  // Duplicate ids are checked on the raw file, so they are named beside every other problem.
+  const duplicates = duplicateIds(raw);
+  if (!parsed.success || duplicates.length > 0) {
+    const lines = [...(parsed.success ? [] : formatIssues(parsed.error)), ...duplicates];
     throw new PipeError('ERR_PIPELINE_INVALID', `${source}: ${lines.length} problem${lines.length > 1 ? 's' : ''}\n  ${lines.join('\n  ')}`);
   }
   return parsed.data;

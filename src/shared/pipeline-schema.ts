@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { ANY_ERROR_CODE } from './errors.js';
-import { PIPELINE_NAME, STAGE_ID } from './names.js';
+import { PIPELINE_NAME, STAGE_ID, paramEnvName } from './names.js';
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -16,7 +16,7 @@ const RetriesObject = z.strictObject({
   on: z
     .array(z.union([z.number().int(), z.string().regex(ANY_ERROR_CODE, 'an exit code or an ERR_* code')]))
     .optional(),
-});
+}).refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['min'] });
 const Retries = z.union([
   z.number().int().min(1).max(100).transform((attempts) => RetriesObject.parse({ attempts })),
   RetriesObject,
@@ -27,7 +27,7 @@ export const StageSpec = z.strictObject({
   description: z.string().optional(),
   /** A shell command line (run by /bin/sh -c) or an argv list (run directly, no shell). */
   run: z.union([z.string().min(1), z.array(z.string()).min(1)]),
-  timeout: Duration.optional(),
+  timeout: Duration.refine((ms) => ms > 0, 'a timeout must be longer than 0').optional(),
   retries: Retries.optional(),
   optional: z.boolean().default(false),
   outputs: z.array(z.string().min(1)).default([]),
@@ -52,10 +52,13 @@ export const PipelineSpec = z
     stages: z.array(StageSpec).min(1, 'a pipeline needs at least one stage'),
   })
   .superRefine((pipeline, ctx) => {
-    const seen = new Set<string>();
-    pipeline.stages.forEach((stage, i) => {
-      if (seen.has(stage.id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `duplicate stage id "${stage.id}"` });
-      seen.add(stage.id);
-    });
+    // Two names that reach a stage as the same variable (`a-b` and `a_b`) would silently shadow each other.
+    const envNames = new Map<string, string>();
+    for (const name of Object.keys(pipeline.params)) {
+      const env = paramEnvName(name);
+      const other = envNames.get(env);
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['params', name], message: `reaches stages as ${env}, like "${other}"` });
+      envNames.set(env, name);
+    }
   });
 export type PipelineSpec = z.infer<typeof PipelineSpec>;

@@ -48,8 +48,9 @@ export async function runCommand(pipelineName: string, options: RunCommandOption
     if (options.json) printJson({ run_id: final.run_id, status: final.status, error: final.error });
     return exitCodeFor(final.status);
   } finally {
-    await recorder.close();
+    live?.close();
     for (const s of signals) process.off(s, onSignal);
+    await recorder.close();
   }
 }
 

@@ -1,15 +1,18 @@
 import { formatDuration } from '../../shared/duration.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
-import { requireRun } from '../../daemon/run-store.js';
-import { printJson } from '../cli-output.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { METADATA_FILE, requireRun, runDir } from '../../daemon/run-store.js';
 import { runSummary } from '../run-lines.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
 // One run; `--json` prints its metadata.json exactly as the schema reads it.
 export async function statusCommand(runId: string, options: CommonOptions): Promise<number> {
-  const run = await requireRun(resolveWorkspace(options), runId);
+  const workspace = resolveWorkspace(options);
+  const run = await requireRun(workspace, runId);
   if (options.json) {
-    printJson(run);
+    // The file itself, checked but not rewritten: what a script reads is exactly what is on disk.
+    process.stdout.write(await readFile(path.join(runDir(workspace, runId), METADATA_FILE), 'utf8'));
     return 0;
   }
   const lines = [runSummary(run), `params: ${JSON.stringify(run.params)}`];
