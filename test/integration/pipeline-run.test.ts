@@ -151,4 +151,31 @@ stages:
     expect(typeof body.at).toBe('string');
     expect(await readFile(path.join(recorder.dir, 'logs/01_two.log'), 'utf8')).toContain('oops\n');
   });
+
+  it('refuses a FIFO as an entity without blocking, keeps numbering without holes, and accepts names starting with ..', async () => {
+    const ws = await tempWorkspace({
+      odd: `stages:
+  - id: s
+    run: |
+      mkfifo pipe.fifo
+      mkdir adir
+      echo dots > ..dots.txt
+      echo "::pipe:entity fifo pipe.fifo"
+      echo "::pipe:entity folder adir"
+      echo "::pipe:entity dots ..dots.txt"
+`,
+    });
+    const { final, recorder } = await runIn(ws, 'odd');
+    expect(final.status).toBe('succeeded');
+    expect(final.entities.map((e) => e.filename)).toEqual(['01_dots.txt']);
+    const log = await readFile(path.join(recorder.dir, final.stages[0]!.log), 'utf8');
+    expect(log).toContain('entity fifo pipe.fifo not recorded: ERR_ENTITY_INVALID');
+    expect(log).toContain('entity folder adir not recorded: ERR_ENTITY_INVALID');
+  });
+
+  it('names a missing working directory instead of a spawn error', async () => {
+    const ws = await tempWorkspace({ nocwd: "stages:\n  - id: s\n    run: 'true'\n    cwd: not/here\n" });
+    const { final } = await runIn(ws, 'nocwd');
+    expect(final.error).toMatchObject({ code: 'ERR_STAGE_SPAWN', message: 'working directory not/here does not exist' });
+  });
 });
