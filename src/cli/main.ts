@@ -7,6 +7,7 @@ import { validateCommand } from './commands/validate.js';
 import { approver, controlCommand } from './commands/control.js';
 import { daemonCommand } from './commands/daemon.js';
 import { reportError, usageError } from './cli-output.js';
+import { resolveWorkspace } from './workspace.js';
 
 const VERSION = '0.1.0';
 
@@ -24,6 +25,14 @@ function program(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
     .showSuggestionAfterError(true);
+  // No command: the TUI.
+  root
+    .addOption(new Option('--workspace <dir>', 'workspace folder (default: $PIPE_TUI_WORKSPACE or the current directory)'))
+    .option('--ascii', 'draw with ASCII only (no box or block characters)')
+    .action(async (opts: { workspace?: string; ascii?: boolean }) => {
+      const { runTui } = await import('../tui/tui-main.js');
+      exit(await runTui({ workspace: resolveWorkspace(opts), ascii: opts.ascii ?? false }));
+    });
 
   common(root.command('run <pipeline>').description('run a pipeline (a name in pipelines/ or a file)'))
     .option('-p, --param <key=value>', 'set a parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])

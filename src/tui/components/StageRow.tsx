@@ -1,0 +1,38 @@
+import { Text } from 'ink';
+import { formatDuration } from '../../shared/duration.js';
+import type { StageState } from '../../shared/metadata-schema.js';
+import { progressBar, statusSymbol, statusTone } from '../../shared/status-symbols.js';
+import { toneColor, useDisplay } from '../display.js';
+
+export interface StageRowProps {
+  stage: StageState;
+  /** Marked as the stage whose log is shown. */
+  selected: boolean;
+  width: number;
+  now: number;
+}
+
+// One stage: symbol, id, attempts, a substage bar with current/total and the stage's message, time, ETA.
+export function StageRow({ stage, selected, width, now }: StageRowProps) {
+  const display = useDisplay();
+  const parts = [`${selected ? (display.ascii ? '>' : '›') : ' '} ${statusSymbol(stage.status, display.ascii)} ${stage.id.padEnd(14)}`];
+  if (stage.status === 'retrying' && stage.next_attempt_at) {
+    parts.push(`attempt ${stage.attempts + 1} of ${stage.max_attempts}, next in ${formatDuration(Math.max(0, Date.parse(stage.next_attempt_at) - now))}`);
+  } else if (stage.attempts > 1) {
+    parts.push(`attempt ${stage.attempts} of ${stage.max_attempts}`);
+  }
+  if (stage.status === 'running' && stage.progress) {
+    parts.push(`${progressBar(stage.progress.current, stage.progress.total, 12, display.ascii)} ${stage.progress.current}/${stage.progress.total}`);
+  }
+  if (stage.status === 'running' && stage.started_at) parts.push(formatDuration(now - Date.parse(stage.started_at)));
+  else if (stage.duration_ms !== null) parts.push(formatDuration(stage.duration_ms));
+  if (stage.status === 'running' && stage.eta_ms !== null && stage.eta_ms > 0) parts.push(`ETA ${formatDuration(stage.eta_ms)}`);
+  if (stage.status === 'awaiting_approval') parts.push('waits for approval: press a');
+  if (stage.status === 'running' && stage.progress?.message) parts.push(stage.progress.message);
+  if (stage.error && stage.status !== 'running') parts.push(stage.error.code);
+  return (
+    <Text color={toneColor(display, statusTone(stage.status))} wrap="truncate">
+      {parts.join('  ').slice(0, width)}
+    </Text>
+  );
+}

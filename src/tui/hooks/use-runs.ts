@@ -1,0 +1,82 @@
+import { useEffect, useRef, useState } from 'react';
+import type { RunMetadata } from '../../shared/metadata-schema.js';
+import type { Circuit } from '../../shared/protocol.js';
+import { watchRunFolders } from '../disk-watcher.js';
+import { FeedClient, type FeedStatus } from '../feed-client.js';
+import { type RunEntry, mergeEntries } from '../run-entries.js';
+
+/** Never more frames than this, however fast events arrive. */
+export const FRAME_MS = 33;
+
+export type Connection = FeedStatus | 'read-only';
+
+export interface RunsView {
+  entries: RunEntry[];
+  circuits: Circuit[];
+  connection: Connection;
+  /** Sends a command to the daemon; null while there is no live connection. */
+  client: FeedClient | null;
+}
+
+export interface UseRunsOptions {
+  workspace: string;
+  /** Start a daemon when none answers (the TUI does; tests of read-only mode do not). */
+  startDaemon: boolean;
+}
+
+// The runs the TUI shows: the daemon's feed (through the shared reducer, in FeedClient) merged with the run
+// folders as chokidar sees them. Without a daemon it is the folders alone, read-only. Updates are batched to
+// one render per frame at most.
+export function useRuns({ workspace, startDaemon }: UseRunsOptions): RunsView {
+  const [view, setView] = useState<RunsView>({ entries: [], circuits: [], connection: 'connecting', client: null });
+  const feed = useRef<ReadonlyMap<string, RunMetadata>>(new Map());
+  const disk = useRef<ReadonlyMap<string, RunEntry>>(new Map());
+  const client = useRef<FeedClient | null>(null);
+  const connection = useRef<Connection>('connecting');
+
+  useEffect(() => {
+    let timer: NodeJS.Timeout | null = null;
+    const publish = (): void => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        setView({
+          entries: mergeEntries(feed.current, disk.current),
+          circuits: client.current?.circuits ?? [],
+          connection: connection.current,
+          client: connection.current === 'live' ? client.current : null,
+        });
+      }, FRAME_MS);
+    };
+    const stopWatching = watchRunFolders(workspace, (entries) => {
+      disk.current = entries;
+      publish();
+    });
+    const feedClient = new FeedClient({
+      workspace,
+      runs: 'all',
+      startDaemon,
+      onChange: (c) => {
+        feed.current = c.runs;
+        connection.current = c.status;
+        publish();
+      },
+    });
+    client.current = feedClient;
+    // No daemon to be had: the folders alone, said in the footer. The client keeps trying in the background.
+    const readOnly = setTimeout(() => {
+      if (connection.current !== 'live') {
+        connection.current = 'read-only';
+        publish();
+      }
+    }, startDaemon ? 6000 : 1000);
+    feedClient.start().catch(() => undefined);
+    return () => {
+      clearTimeout(readOnly);
+      if (timer) clearTimeout(timer);
+      stopWatching();
+      feedClient.close();
+    };
+  }, [workspace, startDaemon]);
+
+  return view;
+}

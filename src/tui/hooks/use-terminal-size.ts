@@ -1,0 +1,17 @@
+import { useStdout } from 'ink';
+import { useEffect, useState } from 'react';
+
+// Columns and rows, updated on resize; 80×24 where the output is not a terminal (tests).
+export function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = (): void => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
+  return size;
+}

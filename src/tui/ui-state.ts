@@ -1,0 +1,79 @@
+// What the screen shows besides the runs themselves: selection, panes, overlays. A pure reducer, so every key's
+// effect is testable without a terminal.
+
+export type Overlay = null | 'help' | 'picker' | 'confirm-cancel';
+
+export interface UiState {
+  /** The selected run; null selects the newest. */
+  selectedId: string | null;
+  /** The selected stage for the log pane; null follows the run's current stage. */
+  stage: number | null;
+  showLog: boolean;
+  /** Log pane glued to the end of the file. */
+  follow: boolean;
+  /** Lines scrolled back from the end while not following. */
+  scroll: number;
+  overlay: Overlay;
+  query: string;
+  pick: number;
+  /** One line of feedback: a command's answer or error. */
+  note: string | null;
+}
+
+export const initialUi: UiState = { selectedId: null, stage: null, showLog: false, follow: true, scroll: 0, overlay: null, query: '', pick: 0, note: null };
+
+export type UiAction =
+  | { type: 'move'; delta: number; ids: string[] }
+  | { type: 'stage'; delta: number; count: number; current: number }
+  | { type: 'toggle-log' }
+  | { type: 'toggle-follow' }
+  | { type: 'scroll'; lines: number }
+  | { type: 'overlay'; overlay: Overlay }
+  | { type: 'query'; query: string }
+  | { type: 'pick'; delta: number; count: number }
+  | { type: 'note'; note: string | null }
+  | { type: 'select'; id: string };
+
+export function uiReducer(state: UiState, action: UiAction): UiState {
+  switch (action.type) {
+    case 'move': {
+      if (action.ids.length === 0) return state;
+      const at = Math.max(0, state.selectedId ? action.ids.indexOf(state.selectedId) : 0);
+      const next = Math.min(action.ids.length - 1, Math.max(0, at + action.delta));
+      return { ...state, selectedId: action.ids[next] ?? null, stage: null, scroll: 0, follow: true };
+    }
+    case 'select':
+      return { ...state, selectedId: action.id, stage: null, scroll: 0, follow: true };
+    case 'stage': {
+      if (action.count === 0) return state;
+      const from = state.stage ?? action.current;
+      return { ...state, stage: Math.min(action.count - 1, Math.max(0, from + action.delta)), scroll: 0, follow: true };
+    }
+    case 'toggle-log':
+      return { ...state, showLog: !state.showLog };
+    case 'toggle-follow':
+      return { ...state, follow: !state.follow, scroll: 0 };
+    case 'scroll': {
+      const scroll = Math.max(0, state.scroll + action.lines);
+      return { ...state, scroll, follow: scroll === 0 };
+    }
+    case 'overlay':
+      return { ...state, overlay: action.overlay, query: '', pick: 0 };
+    case 'query':
+      return { ...state, query: action.query, pick: 0 };
+    case 'pick':
+      return { ...state, pick: Math.min(Math.max(0, action.count - 1), Math.max(0, state.pick + action.delta)) };
+    case 'note':
+      return { ...state, note: action.note };
+  }
+}
+
+// The picker's filter: every typed character in order, anywhere in the name.
+export function filterPipelines(names: string[], query: string): string[] {
+  const q = query.toLowerCase();
+  return names.filter((name) => {
+    let i = 0;
+    for (const ch of name.toLowerCase()) if (ch === q[i]) i++;
+    return i === q.length;
+  });
+}
