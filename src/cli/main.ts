@@ -24,7 +24,9 @@ function program(): Command {
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Options before a command belong to the TUI; after it, to the command (each has its own --workspace).
+    .enablePositionalOptions();
   // No command: the TUI.
   root
     .addOption(new Option('--workspace <dir>', 'workspace folder (default: $PIPE_TUI_WORKSPACE or the current directory)'))

@@ -1,0 +1,95 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { App } from '../../src/tui/App.js';
+import { DisplayContext } from '../../src/tui/display.js';
+import { cli } from '../helpers/cli.js';
+import { startDaemon, startRun, stopDaemons } from '../helpers/daemon.js';
+import { removeWorkspaces, tempWorkspace, waitFor } from '../helpers/workspace.js';
+
+const mounted: { unmount: () => void }[] = [];
+afterEach(async () => {
+  for (const app of mounted.splice(0)) app.unmount();
+  await stopDaemons();
+  await removeWorkspaces();
+});
+
+function mount(workspace: string, startDaemonToo = false) {
+  const app = render(
+    <DisplayContext.Provider value={{ ascii: false, color: false }}>
+      <App workspace={workspace} startDaemon={startDaemonToo} />
+    </DisplayContext.Provider>,
+  );
+  mounted.push(app);
+  const screen = (pattern: RegExp) => waitFor(`the screen to show ${pattern}`, () => (pattern.test(app.lastFrame() ?? '') ? app.lastFrame() : null));
+  return { app, screen };
+}
+
+describe('the TUI app on real folders and a real daemon', () => {
+  it('shows an empty workspace, read-only without a daemon', async () => {
+    const ws = await tempWorkspace();
+    await mkdir(path.join(ws, 'runs'));
+    const { screen } = mount(ws);
+    const out = await screen(/read-only \(no daemon\)/);
+    expect(out).toContain('No runs yet. Press n to start one.');
+  });
+
+  it('shows runs on disk read-only, a corrupt one as ERR_METADATA_CORRUPT, and says commands need the daemon', async () => {
+    const ws = await tempWorkspace({ ok: "stages:\n  - id: one\n    run: 'exit 3'\n" });
+    await cli(['run', 'ok', '--foreground', '--workspace', ws]);
+    await mkdir(path.join(ws, 'runs', '20000101-000000-000-broken'));
+    await writeFile(path.join(ws, 'runs', '20000101-000000-000-broken', 'metadata.json'), '{oops');
+    const { app, screen } = mount(ws);
+    const out = await screen(/read-only[\s\S]*/);
+    await screen(/broken +ERR_METADATA_CORRUPT/);
+    expect(out).toMatch(/✘ ok/);
+    await screen(/ERR_STAGE_EXIT in one/);
+    app.stdin.write('r');
+    await screen(/read-only: no daemon connection, so no commands/);
+  });
+
+  it('follows a run live from the daemon, shows reconnecting when it dies, and recovers', async () => {
+    const ws = await tempWorkspace({ slow: "stages:\n  - id: wait\n    run: 'for i in 1 2 3 4 5 6 7 8 9 10; do echo ::pipe:progress $i/10 step; sleep 0.3; done'\n" });
+    const pid = await startDaemon(ws);
+    const { screen } = mount(ws);
+    await screen(/● live/);
+    await startRun(ws, 'slow');
+    await screen(/▶ wait .* \d+\/10/);
+    process.kill(pid, 'SIGKILL');
+    await screen(/reconnecting…|read-only/);
+    await startDaemon(ws);
+    const back = await screen(/● live/);
+    expect(back).toMatch(/interrupted/);
+  });
+
+  it('starts a run from the picker and cancels it with c y', async () => {
+    const ws = await tempWorkspace({ slow: "stages:\n  - id: wait\n    run: 'sleep 30'\n", other: "stages:\n  - id: x\n    run: 'true'\n" });
+    await startDaemon(ws);
+    const { app, screen } = mount(ws);
+    await screen(/● live/);
+    app.stdin.write('n');
+    await screen(/New run:/);
+    app.stdin.write('sl');
+    const picker = await screen(/New run: sl/);
+    expect(picker).not.toContain('other');
+    app.stdin.write('\r');
+    await screen(/▶ wait/);
+    app.stdin.write('c');
+    await screen(/Cancel run .*\? y to confirm/);
+    app.stdin.write('y');
+    await screen(/⊘ slow/);
+    await screen(/ERR_CANCELLED in wait/);
+  });
+
+  it('approves a waiting run with a', async () => {
+    const ws = await tempWorkspace({ gate: "stages:\n  - id: publish\n    approval: true\n    run: 'true'\n" });
+    await startDaemon(ws);
+    const runId = await startRun(ws, 'gate');
+    const { app, screen } = mount(ws);
+    await screen(/publish waits for approval: press a/);
+    app.stdin.write('a');
+    await screen(/✔ gate/);
+    expect(runId).toBeTruthy();
+  });
+});

@@ -1,0 +1,106 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { ErrorPanel } from '../../src/tui/components/ErrorPanel.js';
+import { Footer } from '../../src/tui/components/Footer.js';
+import { HelpOverlay } from '../../src/tui/components/HelpOverlay.js';
+import { Picker } from '../../src/tui/components/Picker.js';
+import { RunDetail } from '../../src/tui/components/RunDetail.js';
+import { RunList } from '../../src/tui/components/RunList.js';
+import { DisplayContext, toneColor } from '../../src/tui/display.js';
+import type { RunEntry } from '../../src/tui/run-entries.js';
+import { T0, states } from './run-states.js';
+
+const NOW = T0 + 8000;
+const plain = { ascii: false, color: false };
+const frame = (node: React.ReactNode, display = plain): string => render(<DisplayContext.Provider value={display}>{node}</DisplayContext.Provider>).lastFrame() ?? '';
+
+describe('RunList', () => {
+  it('says what to do in an empty workspace', () => {
+    expect(frame(<RunList entries={[]} selectedId={null} height={5} width={80} now={NOW} />)).toContain('No runs yet. Press n to start one.');
+  });
+
+  it('lists runs with status, pipeline, short id, age, progress, duration and ETA; a corrupt run as corrupt', () => {
+    const entries: RunEntry[] = [
+      { ok: true, run: states.running() },
+      { ok: false, runId: '20261124-090000-000-broken', code: 'ERR_METADATA_CORRUPT', message: 'not JSON' },
+      { ok: true, run: { ...states.failed(), run_id: '20261124-080000-000-zzz999' } },
+    ];
+    const out = frame(<RunList entries={entries} selectedId={entries[0]?.ok ? entries[0].run.run_id : null} height={5} width={80} now={NOW} />);
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/› ▶ podcast +abc123 +8\.0s ago +1\/5 +7\.0s +ETA/);
+    expect(lines[1]).toMatch(/! \(corrupt\) +broken +ERR_METADATA_CORRUPT/);
+    expect(lines[2]).toMatch(/✘ podcast +zzz999/);
+  });
+
+  it('uses ASCII only with --ascii', () => {
+    const out = frame(<RunList entries={[{ ok: true, run: states.running() }]} selectedId={null} height={5} width={80} now={NOW} />, { ascii: true, color: false });
+    expect(out).toMatch(/^ {2}> podcast/);
+    expect(out).not.toMatch(/[^\x00-\x7f]/);
+  });
+});
+
+describe('RunDetail', () => {
+  it('shows a running stage with its substage bar, count, message and ETA', () => {
+    const out = frame(<RunDetail run={states.running()} stage={1} entityRows={0} width={100} now={NOW} />);
+    expect(out).toMatch(/✔ prepare +1\.0s/);
+    expect(out).toMatch(/› ▶ research +████░+ 3\/10 +5\.0s +ETA 7\.0s +Synthesizing segments/);
+  });
+
+  it('shows a retrying stage as "attempt 2 of 3, next in 4 s"', () => {
+    expect(frame(<RunDetail run={states.retrying()} stage={0} entityRows={0} width={100} now={T0 + 2000} />)).toMatch(/↻ prepare +attempt 2 of 3, next in 4\.0s/);
+  });
+
+  it('shows a queued run and one awaiting approval', () => {
+    expect(frame(<RunDetail run={states.queued()} stage={0} entityRows={0} width={100} now={NOW} />)).toMatch(/◌ podcast .* queued · 0\/5 · not started/);
+    const waiting = frame(<RunDetail run={states.awaiting()} stage={1} entityRows={0} width={100} now={NOW} />);
+    expect(waiting).toContain('research waits for approval: press a to let it go on');
+    expect(waiting).toMatch(/⏸ research .*waits for approval/);
+  });
+
+  it('lists the newest entities with sequence, type, file, time and metadata', () => {
+    expect(frame(<RunDetail run={states.failed()} stage={0} entityRows={3} width={120} now={NOW} />)).toMatch(/1 error +01_error\.json +10:00:02 \{"code":"ERR_STAGE_EXIT"\}/);
+  });
+
+  it('shows cancelled and interrupted runs', () => {
+    expect(frame(<RunDetail run={states.cancelled()} stage={0} entityRows={0} width={100} now={NOW} />)).toMatch(/⊘ prepare .*ERR_CANCELLED/);
+    expect(frame(<RunDetail run={states.interrupted()} stage={0} entityRows={0} width={100} now={NOW} />)).toMatch(/⚡ podcast .* interrupted/);
+  });
+});
+
+describe('ErrorPanel', () => {
+  it('names the code, stage, message, exit code, the error entity, a hint and the log end', () => {
+    const out = frame(<ErrorPanel run={states.failed()} runDir="/ws/runs/r1" logLines={['Traceback:', 'boom']} width={100} />);
+    expect(out).toContain('ERR_STAGE_EXIT in prepare: ERR_STAGE_EXIT happened (exit code 3)');
+    expect(out).toContain('hint: the stage exited non-zero');
+    expect(out).toContain('details: /ws/runs/r1/01_error.json');
+    expect(out).toContain('│ boom');
+  });
+
+  it('explains an interrupted run', () => {
+    expect(frame(<ErrorPanel run={states.interrupted()} runDir="/ws/runs/r1" logLines={[]} width={100} />)).toContain('hint: the daemon stopped under this run; r resumes it');
+  });
+});
+
+describe('Footer, help and picker', () => {
+  it('shows the connection: live, reconnecting, read-only', () => {
+    expect(frame(<Footer connection="live" note={null} width={100} />)).toMatch(/q quit +● live/);
+    expect(frame(<Footer connection="reconnecting" note={null} width={100} />)).toContain('● reconnecting…');
+    expect(frame(<Footer connection="read-only" note="started x" width={100} />)).toMatch(/started x[\s\S]*read-only \(no daemon\)/);
+  });
+
+  it('lists every key of SPEC section 7 in the help overlay', () => {
+    const out = frame(<HelpOverlay />);
+    for (const key of ['j k', 'Enter', 'n', 'c', 'r', 'a', 'l', '?', 'q']) expect(out).toContain(key);
+  });
+
+  it('highlights the picked pipeline among the matches', () => {
+    const out = frame(<Picker matches={['podcast', 'hello']} query="o" pick={1} />);
+    expect(out).toContain('New run: o');
+    expect(out).toContain('hello');
+  });
+
+  it('asks Ink for no colour at all when colour is off (NO_COLOR), and for colours when on', () => {
+    expect(toneColor({ ascii: false, color: false }, 'bad')).toBeUndefined();
+    expect(toneColor({ ascii: false, color: true }, 'bad')).toBe('red');
+  });
+});
