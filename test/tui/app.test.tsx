@@ -22,7 +22,9 @@ function mount(workspace: string, startDaemonToo = false) {
     </DisplayContext.Provider>,
   );
   mounted.push(app);
-  const screen = (pattern: RegExp) => waitFor(`the screen to show ${pattern}`, () => (pattern.test(app.lastFrame() ?? '') ? app.lastFrame() : null));
+  // Generous deadline: the whole suite shares two cores with real daemons and stages.
+  const screen = (pattern: RegExp) =>
+    waitFor(`the screen to show ${pattern}; last frame:\n${app.lastFrame()}`, () => (pattern.test(app.lastFrame() ?? '') ? app.lastFrame() : null), 20_000);
   return { app, screen };
 }
 
