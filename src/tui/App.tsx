@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import { Box, Text, useApp, useInput } from 'ink';
-import { useCallback, useEffect, useReducer, useState } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { listPipelineNames } from '../daemon/pipeline-files.js';
 import { runDir } from '../daemon/run-store.js';
@@ -19,6 +19,7 @@ import { useRuns } from './hooks/use-runs.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { entryId } from './run-entries.js';
 import { filterPipelines, initialUi, uiReducer } from './ui-state.js';
+import { type KeyContext, handleKeys } from './keymap.js';
 import { layout } from './layout.js';
 
 export interface AppProps {
@@ -54,47 +55,30 @@ export function App({ workspace, startDaemon = true }: AppProps) {
   const logLines = useLogTail(logFile, box.log, columns, ui.follow ? 0 : ui.scroll, ui.showLog);
   const errorLines = useLogTail(errorLog, box.errorLog, columns - 4, 0, failed !== null);
 
+  // Loaded at start (so fast typing after n finds them) and again each time the picker opens.
+  const pickerOpen = ui.overlay === 'picker';
   useEffect(() => {
-    if (ui.overlay === 'picker') void listPipelineNames(workspace).then((list) => setPipelines(list.map((p) => p.name)));
-  }, [ui.overlay, workspace]);
+    let live = true;
+    void listPipelineNames(workspace).then((list) => live && setPipelines(list.map((p) => p.name)));
+    return () => {
+      live = false;
+    };
+  }, [pickerOpen, workspace]);
   const matches = filterPipelines(pipelines, ui.query);
 
+  // The key handler reads the newest render's values through a ref: Ink may call a handler registered by an
+  // earlier render (its effects flush after the frame), and a stale one would act on an old screen.
+  const latest = useRef({ ui, context: {} as KeyContext });
+  latest.current = { ui, context: { ids, selectedId, stageCount: run?.stages.length ?? 0, stageIndex, pipelines, logRows: box.log, user: userInfo().username } };
   useInput((input, key) => {
-    if (ui.overlay === 'help') return dispatch({ type: 'overlay', overlay: null });
-    if (ui.overlay === 'confirm-cancel') {
-      dispatch({ type: 'overlay', overlay: null });
-      if (input === 'y' && selectedId) send({ command: 'cancel', run_id: selectedId }, 'cancelled');
-      return;
+    const { actions, effects, state } = handleKeys(latest.current.ui, input, key, latest.current.context);
+    // Later keys of the same burst must see this state, before React renders it.
+    latest.current = { ...latest.current, ui: state };
+    for (const action of actions) dispatch(action);
+    for (const effect of effects) {
+      if (effect.type === 'exit') exit();
+      else send(effect.body, effect.done);
     }
-    if (ui.overlay === 'picker') {
-      if (key.escape) return dispatch({ type: 'overlay', overlay: null });
-      if (key.upArrow || key.downArrow) return dispatch({ type: 'pick', delta: key.upArrow ? -1 : 1, count: matches.length });
-      if (key.return) {
-        const name = matches[ui.pick];
-        dispatch({ type: 'overlay', overlay: null });
-        if (name) send({ command: 'run', pipeline: name, params: {} }, `started ${name}`);
-        return;
-      }
-      if (key.backspace || key.delete) return dispatch({ type: 'query', query: ui.query.slice(0, -1) });
-      if (input && !key.ctrl && !key.meta) dispatch({ type: 'query', query: ui.query + input });
-      return;
-    }
-    if (input === 'q') return exit();
-    if (input === 'j' || key.downArrow) return dispatch({ type: 'move', delta: 1, ids });
-    if (input === 'k' || key.upArrow) return dispatch({ type: 'move', delta: -1, ids });
-    if (key.leftArrow || input === 'h') return dispatch({ type: 'stage', delta: -1, count: run?.stages.length ?? 0, current: stageIndex });
-    if (key.rightArrow) return dispatch({ type: 'stage', delta: 1, count: run?.stages.length ?? 0, current: stageIndex });
-    if (key.return) return dispatch({ type: 'toggle-log' });
-    if (input === 'l') return dispatch({ type: 'toggle-log' });
-    if (input === 'f') return dispatch({ type: 'toggle-follow' });
-    if (key.pageUp) return dispatch({ type: 'scroll', lines: box.log });
-    if (key.pageDown) return dispatch({ type: 'scroll', lines: -box.log });
-    if (input === '?') return dispatch({ type: 'overlay', overlay: 'help' });
-    if (input === 'n') return dispatch({ type: 'overlay', overlay: 'picker' });
-    if (!selectedId) return;
-    if (input === 'c') return dispatch({ type: 'overlay', overlay: 'confirm-cancel' });
-    if (input === 'r') return send({ command: 'resume', run_id: selectedId }, 'resumed');
-    if (input === 'a') return send({ command: 'approve', run_id: selectedId, by: userInfo().username }, 'approved');
   });
 
   return (

@@ -24,7 +24,9 @@ function mount(workspace: string, startDaemonToo = false) {
   mounted.push(app);
   // Generous deadline: the whole suite shares two cores with real daemons and stages.
   const screen = (pattern: RegExp) =>
-    waitFor(`the screen to show ${pattern}; last frame:\n${app.lastFrame()}`, () => (pattern.test(app.lastFrame() ?? '') ? app.lastFrame() : null), 20_000);
+    waitFor(`the screen to show ${pattern}`, () => (pattern.test(app.lastFrame() ?? '') ? app.lastFrame() : null), 20_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- last frame ---\n${app.lastFrame()}`);
+    });
   return { app, screen };
 }
 
@@ -89,6 +91,7 @@ describe('the TUI app on real folders and a real daemon', () => {
     await startDaemon(ws);
     const runId = await startRun(ws, 'gate');
     const { app, screen } = mount(ws);
+    await screen(/● live/);
     await screen(/publish waits for approval: press a/);
     app.stdin.write('a');
     await screen(/✔ gate/);

@@ -1,0 +1,90 @@
+import type { Command } from '../shared/protocol.js';
+import { type UiAction, type UiState, filterPipelines, uiReducer } from './ui-state.js';
+
+/** What a key needs to know of the screen besides the UI state. */
+export interface KeyContext {
+  ids: string[];
+  selectedId: string | null;
+  stageCount: number;
+  stageIndex: number;
+  pipelines: string[];
+  logRows: number;
+  user: string;
+}
+
+export interface KeyFlags {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  ctrl?: boolean;
+  meta?: boolean;
+}
+
+export type Effect = { type: 'exit' } | { type: 'command'; body: Command; done: string };
+
+export interface KeyResult {
+  state: UiState;
+  actions: UiAction[];
+  effects: Effect[];
+}
+
+// Keys → UI actions and effects, as SPEC section 7 lists them. Typed-ahead keys that a slow link delivers in one
+// chunk (`nga⏎`) are taken one by one, each seeing the state the previous one left.
+export function handleKeys(state: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyResult {
+  const special = key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.escape || key.pageUp || key.pageDown || key.ctrl || key.meta;
+  const chunks = !special && input.length > 1 ? [...input].map((ch) => ({ input: ch === '\r' ? '' : ch, key: { return: ch === '\r' } })) : [{ input, key }];
+  const result: KeyResult = { state, actions: [], effects: [] };
+  for (const chunk of chunks) {
+    const { actions, effects } = handleKey(result.state, chunk.input, chunk.key, ctx);
+    for (const action of actions) result.state = uiReducer(result.state, action);
+    result.actions.push(...actions);
+    result.effects.push(...effects);
+  }
+  return result;
+}
+
+function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): { actions: UiAction[]; effects: Effect[] } {
+  const act = (...actions: UiAction[]) => ({ actions, effects: [] as Effect[] });
+  const none = { actions: [], effects: [] };
+  if (ui.overlay === 'help') return act({ type: 'overlay', overlay: null });
+  if (ui.overlay === 'confirm-cancel') {
+    const cancel: Effect[] = input === 'y' && ctx.selectedId ? [{ type: 'command', body: { command: 'cancel', run_id: ctx.selectedId }, done: 'cancelled' }] : [];
+    return { actions: [{ type: 'overlay', overlay: null }], effects: cancel };
+  }
+  if (ui.overlay === 'picker') {
+    const matches = filterPipelines(ctx.pipelines, ui.query);
+    if (key.escape) return act({ type: 'overlay', overlay: null });
+    if (key.upArrow || key.downArrow) return act({ type: 'pick', delta: key.upArrow ? -1 : 1, count: matches.length });
+    if (key.return) {
+      const name = matches[ui.pick];
+      return { actions: [{ type: 'overlay', overlay: null }], effects: name ? [{ type: 'command', body: { command: 'run', pipeline: name, params: {} }, done: `started ${name}` }] : [] };
+    }
+    if (key.backspace || key.delete) return act({ type: 'query', query: ui.query.slice(0, -1) });
+    if (input && !key.ctrl && !key.meta) return act({ type: 'query', query: ui.query + input });
+    return none;
+  }
+  if (input === 'q') return { actions: [], effects: [{ type: 'exit' }] };
+  if (input === 'j' || key.downArrow) return act({ type: 'move', delta: 1, ids: ctx.ids });
+  if (input === 'k' || key.upArrow) return act({ type: 'move', delta: -1, ids: ctx.ids });
+  if (key.leftArrow || input === 'h') return act({ type: 'stage', delta: -1, count: ctx.stageCount, current: ctx.stageIndex });
+  if (key.rightArrow) return act({ type: 'stage', delta: 1, count: ctx.stageCount, current: ctx.stageIndex });
+  if (key.return || input === 'l') return act({ type: 'toggle-log' });
+  if (input === 'f') return act({ type: 'toggle-follow' });
+  if (key.pageUp) return act({ type: 'scroll', lines: ctx.logRows });
+  if (key.pageDown) return act({ type: 'scroll', lines: -ctx.logRows });
+  if (input === '?') return act({ type: 'overlay', overlay: 'help' });
+  if (input === 'n') return act({ type: 'overlay', overlay: 'picker' });
+  const runId = ctx.selectedId;
+  if (!runId) return none;
+  if (input === 'c') return act({ type: 'overlay', overlay: 'confirm-cancel' });
+  if (input === 'r') return { actions: [], effects: [{ type: 'command', body: { command: 'resume', run_id: runId }, done: 'resumed' }] };
+  if (input === 'a') return { actions: [], effects: [{ type: 'command', body: { command: 'approve', run_id: runId, by: ctx.user }, done: 'approved' }] };
+  return none;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { handleKeys } from '../../src/tui/keymap.js';
+import { initialUi } from '../../src/tui/ui-state.js';
+
+const ctx = { ids: ['r3', 'r2', 'r1'], selectedId: 'r3', stageCount: 5, stageIndex: 2, pipelines: ['podcast', 'hello', 'archive'], logRows: 10, user: 'ada' };
+
+describe('handleKeys', () => {
+  it('takes a burst of typed-ahead keys one by one: n, g… Enter starts the match', () => {
+    const result = handleKeys(initialUi, 'nhe\r', {}, ctx);
+    expect(result.state.overlay).toBeNull();
+    expect(result.effects).toEqual([{ type: 'command', body: { command: 'run', pipeline: 'hello', params: {} }, done: 'started hello' }]);
+  });
+
+  it('asks before cancelling: c then y cancels, c then anything else does not', () => {
+    const asked = handleKeys(initialUi, 'c', {}, ctx);
+    expect(asked.state.overlay).toBe('confirm-cancel');
+    expect(handleKeys(asked.state, 'y', {}, ctx).effects).toEqual([{ type: 'command', body: { command: 'cancel', run_id: 'r3' }, done: 'cancelled' }]);
+    expect(handleKeys(asked.state, 'n', {}, ctx).effects).toEqual([]);
+  });
+
+  it('resumes with r, approves with a as the user, quits with q', () => {
+    expect(handleKeys(initialUi, 'r', {}, ctx).effects[0]).toMatchObject({ body: { command: 'resume', run_id: 'r3' } });
+    expect(handleKeys(initialUi, 'a', {}, ctx).effects[0]).toMatchObject({ body: { command: 'approve', run_id: 'r3', by: 'ada' } });
+    expect(handleKeys(initialUi, 'q', {}, ctx).effects).toEqual([{ type: 'exit' }]);
+  });
+
+  it('moves with j/k and arrows, opens help with ?, toggles the log with l and follow with f', () => {
+    expect(handleKeys(initialUi, 'j', {}, ctx).state.selectedId).toBe('r2');
+    expect(handleKeys(initialUi, '', { downArrow: true }, ctx).state.selectedId).toBe('r2');
+    expect(handleKeys(initialUi, '?', {}, ctx).state.overlay).toBe('help');
+    expect(handleKeys(initialUi, 'l', {}, ctx).state.showLog).toBe(true);
+    expect(handleKeys(initialUi, 'f', {}, ctx).state.follow).toBe(false);
+    expect(handleKeys(initialUi, '', { pageUp: true }, ctx).state).toMatchObject({ scroll: 10, follow: false });
+  });
+
+  it('does nothing to a run when none is selected', () => {
+    expect(handleKeys(initialUi, 'r', {}, { ...ctx, selectedId: null }).effects).toEqual([]);
+  });
+});
