@@ -68,8 +68,8 @@ export function App({ workspace, startDaemon = true }: AppProps) {
 
   // The key handler reads the newest render's values through a ref: Ink may call a handler registered by an
   // earlier render (its effects flush after the frame), and a stale one would act on an old screen.
-  const latest = useRef({ ui, context: {} as KeyContext });
-  latest.current = { ui, context: { ids, selectedId, stageCount: run?.stages.length ?? 0, stageIndex, pipelines, logRows: box.log, user: userInfo().username } };
+  const latest = useRef({ ui, send, context: {} as KeyContext });
+  latest.current = { ui, send, context: { ids, selectedId, stageCount: run?.stages.length ?? 0, stageIndex, pipelines, logRows: box.log, user: userInfo().username } };
   useInput((input, key) => {
     const { actions, effects, state } = handleKeys(latest.current.ui, input, key, latest.current.context);
     // Later keys of the same burst must see this state, before React renders it.
@@ -77,7 +77,7 @@ export function App({ workspace, startDaemon = true }: AppProps) {
     for (const action of actions) dispatch(action);
     for (const effect of effects) {
       if (effect.type === 'exit') exit();
-      else send(effect.body, effect.done);
+      else latest.current.send(effect.body, effect.done);
     }
   });
 
