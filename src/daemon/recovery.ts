@@ -8,13 +8,15 @@ import { loadPipeline } from './pipeline-files.js';
 import { killStageGroups } from './process-groups.js';
 import type { RunManager } from './run-manager.js';
 import { RunRecorder } from './run-recorder.js';
-import { foldEvents } from './run-loader.js';
+import { foldEvents, lastEventSeq } from './run-loader.js';
 import { METADATA_FILE, listRunIds, parseMetadata, runDir } from './run-store.js';
 
 export interface RecoveryReport {
   interrupted: string[];
   requeued: string[];
   rebuilt: string[];
+  /** metadata.json behind events.ndjson, brought up to date. */
+  caughtUp: string[];
   corrupt: string[];
 }
 
@@ -22,24 +24,32 @@ export interface RecoveryReport {
 // `interrupted` (their leftover process groups killed), runs that never started go back in the queue, and a
 // corrupt metadata.json is rebuilt from events.ndjson where it can be, else reported and left untouched.
 export async function recoverRuns(workspace: string, manager: RunManager, graceMs: number): Promise<RecoveryReport> {
-  const report: RecoveryReport = { interrupted: [], requeued: [], rebuilt: [], corrupt: [] };
+  const report: RecoveryReport = { interrupted: [], requeued: [], rebuilt: [], caughtUp: [], corrupt: [] };
   for (const runId of await listRunIds(workspace)) {
     const dir = runDir(workspace, runId);
     const text = await readFile(path.join(dir, METADATA_FILE), 'utf8').catch(() => null);
     const read = text === null ? null : parseMetadata(runId, text);
-    if (read?.ok && isTerminal(read.run.status)) continue;
+    // metadata.json is written after the events and coalesced, so a killed daemon can leave it behind them.
+    if (read?.ok && isTerminal(read.run.status) && (await lastEventSeq(dir)) <= read.run.seq) continue;
     const folded = await foldEvents(dir);
     if (!folded) {
       if (read && !read.ok) report.corrupt.push(runId);
       continue;
     }
     const state = folded.state;
-    if (!read?.ok) {
+    if (!read?.ok || state.seq > read.run.seq) {
       await writeAtomic(path.join(dir, METADATA_FILE), `${JSON.stringify(state, null, 2)}\n`);
-      report.rebuilt.push(runId);
+      (read?.ok ? report.caughtUp : report.rebuilt).push(runId);
     }
     if (isTerminal(state.status) || isOtherLiveRunner(state.runner_pid)) continue;
     const recorder = new RunRecorder(dir, state);
+    // Killed between its last stage.succeeded and run.finished: it did finish.
+    if (state.stages.every((s) => s.status === 'succeeded' || s.status === 'skipped')) {
+      recorder.emit({ type: 'run.finished', status: 'succeeded', error: null });
+      await recorder.close();
+      report.caughtUp.push(runId);
+      continue;
+    }
     if (state.status === 'queued') {
       try {
         const pipeline = await loadPipeline(workspace, state.pipeline_file ? path.resolve(workspace, state.pipeline_file) : state.pipeline);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { applyEvent } from '../shared/apply-event.js';
 import { PipeError } from '../shared/errors.js';
@@ -49,4 +49,31 @@ export async function loadRunState(workspace: string, runId: string): Promise<Ru
 export async function eventsAfter(workspace: string, runId: string, seq: number): Promise<RunEvent[]> {
   const folded = await foldEvents(runDir(workspace, runId));
   return folded ? folded.events.filter((e) => e.seq > seq) : [];
+}
+
+// The seq of the last whole event in events.ndjson, from its tail only: a cheap check of whether
+// metadata.json (written after the events, coalesced) fell behind when a daemon died.
+export async function lastEventSeq(dir: string): Promise<number> {
+  const handle = await open(path.join(dir, EVENTS_FILE), 'r').catch(() => null);
+  if (!handle) return 0;
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n').reverse();
+    for (const line of lines) {
+      const match = /"seq":(\d+)/.exec(line);
+      if (!match) continue;
+      try {
+        JSON.parse(line);
+        return Number(match[1]);
+      } catch {
+        // A line torn by a crash: the one before it counts.
+      }
+    }
+    return 0;
+  } finally {
+    await handle.close();
+  }
 }

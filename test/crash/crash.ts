@@ -1,8 +1,12 @@
 // The crash test's engine: a real daemon in a temp workspace runs a 5-stage pipeline and is killed with SIGKILL at
-// `kills` random moments (seeded, so a failure can be replayed); each time a new daemon is started and every
-// stopped run is resumed. Meanwhile a reader re-reads every metadata.json; at the end every run must have
-// succeeded, every read must have been a valid metadata.json, no stage seen succeeded may be lost, and no stage may
-// have run again after it succeeded. `npm run test:crash` (30 kills) and test/crash/crash-short.test.ts use it.
+// `kills` random moments, each time restarted (`daemon start`, whose recovery marks the runs `interrupted`) and
+// every stopped run resumed (`resume`), new runs started (`run`) to keep three going. Some kills come at a random
+// time, some the instant the daemon appends a chosen event (when its metadata.json write is still in flight). A
+// reader re-reads every metadata.json all along. At the end: every run succeeded, every read was a valid
+// metadata.json, no stage seen succeeded was lost, and no stage ran again after it had succeeded (events.ndjson
+// and the stages' own log of their starts). The PRNG is seeded, so a failing seed replays the same plan (kill
+// kinds, waits, stage durations), though not the same instants. Used by `npm run test:crash` (test/crash/main.ts,
+// 30 kills) and test/crash/crash-short.test.ts (6 kills, inside `npm test`).
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { type FSWatcher, closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// `npm run test:crash [-- --kills N] [-- --seed S] [-- --keep]`: the full crash test (30 SIGKILLs of the daemon by
+// `npm run test:crash [-- --kills N --seed S --keep]`: the full crash test (30 SIGKILLs of the daemon by
 // default), one progress line per kill, then the counts; exit code 1 on any violation. The seed is printed so a
 // failure can be replayed with --seed.
 import { parseArgs } from 'node:util';
