@@ -6,6 +6,7 @@ import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { approver, controlCommand } from './commands/control.js';
 import { daemonCommand } from './commands/daemon.js';
+import { entityCommand } from './commands/entity.js';
 import { reportError, usageError } from './cli-output.js';
 import { resolveWorkspace } from './workspace.js';
 
@@ -50,6 +51,8 @@ function program(): Command {
   common(root.command('logs <run> [stage]').description("print a stage's log (default: the current or last stage)"), false)
     .option('-f, --follow', 'keep printing as the log grows')
     .action(async (run: string, stage: string | undefined, opts) => exit(await logsCommand(run, stage, opts)));
+  common(root.command('entity <run> <ref>').description("print an entity's content: by sequence number, or the newest of a type"))
+    .action(async (run: string, ref: string, opts) => exit(await entityCommand(run, ref, opts)));
   common(root.command('cancel <run>').description('stop a run; its processes are gone within 5 s'))
     .action(async (run: string, opts) => exit(await controlCommand({ command: 'cancel', run_id: run }, opts, 'cancelled')));
   common(root.command('resume <run>').description('run a failed, cancelled or interrupted run again from its first stage not succeeded'))

@@ -6,6 +6,11 @@ import { isTerminal } from '../shared/metadata-schema.js';
 import { listPipelineNames } from '../daemon/pipeline-files.js';
 import { runDir } from '../daemon/run-store.js';
 import { ErrorPanel } from './components/ErrorPanel.js';
+import { EntityList } from './components/EntityList.js';
+import { EntityView } from './components/EntityView.js';
+import { useEntityContent } from './hooks/use-entity-content.js';
+import { entityPath } from '../daemon/entity-files.js';
+import type { Entity, RunMetadata } from '../shared/metadata-schema.js';
 import { Footer } from './components/Footer.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { LogPane } from './components/LogPane.js';
@@ -65,11 +70,17 @@ export function App({ workspace, startDaemon = true }: AppProps) {
     };
   }, [pickerOpen, workspace]);
   const matches = filterPipelines(pipelines, ui.query);
+  const entity = ui.overlay === 'entity' && run ? (run.entities[ui.pick] ?? null) : null;
+  const entityText = useEntityContent(entity && run ? safeEntityPath(workspace, run, entity) : null, entity);
 
   // The key handler reads the newest render's values through a ref: Ink may call a handler registered by an
   // earlier render (its effects flush after the frame), and a stale one would act on an old screen.
   const latest = useRef({ ui, send, context: {} as KeyContext });
-  latest.current = { ui, send, context: { ids, selectedId, stageCount: run?.stages.length ?? 0, stageIndex, pipelines, logRows: box.log, user: userInfo().username } };
+  latest.current = {
+    ui,
+    send,
+    context: { ids, selectedId, stageCount: run?.stages.length ?? 0, stageIndex, entityCount: run?.entities.length ?? 0, pipelines, logRows: box.log, user: userInfo().username },
+  };
   useInput((input, key) => {
     const { actions, effects, state } = handleKeys(latest.current.ui, input, key, latest.current.context);
     // Later keys of the same burst must see this state, before React renders it.
@@ -86,6 +97,8 @@ export function App({ workspace, startDaemon = true }: AppProps) {
       <Text bold wrap="truncate">{`pipe-tui · ${workspace}`}</Text>
       {ui.overlay === 'help' ? <HelpOverlay /> : null}
       {ui.overlay === 'picker' ? <Picker matches={matches} query={ui.query} pick={ui.pick} /> : null}
+      {ui.overlay === 'entities' && run ? <EntityList entities={run.entities} pick={ui.pick} height={Math.max(3, rows - 5)} width={columns} /> : null}
+      {ui.overlay === 'entity' && entity ? <EntityView title={`${entity.filename} (${entity.type})`} text={entityText} height={Math.max(3, rows - 4)} width={columns} /> : null}
       {ui.overlay === 'confirm-cancel' ? <Text>{`Cancel run ${selectedId}? y to confirm, any other key to keep it`}</Text> : null}
       {ui.overlay === null || ui.overlay === 'confirm-cancel' ? (
         <>
@@ -102,4 +115,13 @@ export function App({ workspace, startDaemon = true }: AppProps) {
       <Footer connection={runs.connection} note={ui.note} width={columns} />
     </Box>
   );
+}
+
+// A corrupt record names no path: it is then shown as unreadable instead.
+function safeEntityPath(workspace: string, run: RunMetadata, entity: Entity): string | null {
+  try {
+    return entityPath(workspace, run, entity);
+  } catch {
+    return null;
+  }
 }

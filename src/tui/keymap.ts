@@ -7,6 +7,7 @@ export interface KeyContext {
   selectedId: string | null;
   stageCount: number;
   stageIndex: number;
+  entityCount: number;
   pipelines: string[];
   logRows: number;
   user: string;
@@ -58,6 +59,14 @@ function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): 
     const cancel: Effect[] = input === 'y' && ctx.selectedId ? [{ type: 'command', body: { command: 'cancel', run_id: ctx.selectedId }, done: 'cancelled' }] : [];
     return { actions: [{ type: 'overlay', overlay: null }], effects: cancel };
   }
+  if (ui.overlay === 'entity') return act({ type: 'entity-view', open: false });
+  if (ui.overlay === 'entities') {
+    if (key.escape || input === 'q' || input === 'e') return act({ type: 'overlay', overlay: null });
+    if (key.upArrow || input === 'k') return act({ type: 'pick', delta: -1, count: ctx.entityCount });
+    if (key.downArrow || input === 'j') return act({ type: 'pick', delta: 1, count: ctx.entityCount });
+    if (key.return && ctx.entityCount > 0) return act({ type: 'entity-view', open: true });
+    return none;
+  }
   if (ui.overlay === 'picker') {
     const matches = filterPipelines(ctx.pipelines, ui.query);
     if (key.escape) return act({ type: 'overlay', overlay: null });
@@ -84,6 +93,7 @@ function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): 
   const runId = ctx.selectedId;
   if (!runId) return none;
   if (input === 'c') return act({ type: 'overlay', overlay: 'confirm-cancel' });
+  if (input === 'e') return act({ type: 'overlay', overlay: 'entities' });
   if (input === 'r') return { actions: [], effects: [{ type: 'command', body: { command: 'resume', run_id: runId }, done: 'resumed' }] };
   if (input === 'a') return { actions: [], effects: [{ type: 'command', body: { command: 'approve', run_id: runId, by: ctx.user }, done: 'approved' }] };
   return none;

@@ -1,7 +1,7 @@
 // What the screen shows besides the runs themselves: selection, panes, overlays. A pure reducer, so every key's
 // effect is testable without a terminal.
 
-export type Overlay = null | 'help' | 'picker' | 'confirm-cancel';
+export type Overlay = null | 'help' | 'picker' | 'confirm-cancel' | 'entities' | 'entity';
 
 export interface UiState {
   /** The selected run; null selects the newest. */
@@ -32,7 +32,9 @@ export type UiAction =
   | { type: 'query'; query: string }
   | { type: 'pick'; delta: number; count: number }
   | { type: 'note'; note: string | null }
-  | { type: 'select'; id: string };
+  | { type: 'select'; id: string }
+  /** Between the entity list and one entity's content, keeping the list's selection. */
+  | { type: 'entity-view'; open: boolean };
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
@@ -65,6 +67,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, pick: Math.min(Math.max(0, action.count - 1), Math.max(0, state.pick + action.delta)) };
     case 'note':
       return { ...state, note: action.note };
+    case 'entity-view':
+      return { ...state, overlay: action.open ? 'entity' : 'entities' };
   }
 }
 

@@ -87,6 +87,17 @@ describe('pipe-tui CLI', () => {
     }
   });
 
+  it('entity prints an entity by type or sequence, and refuses one that does not exist', async () => {
+    const ws = await tempWorkspace({ ent: "stages:\n  - id: make\n    run: |\n      echo first > a.txt\n      echo second > b.txt\n      echo '::pipe:entity note a.txt'\n      echo '::pipe:entity note b.txt'\n" });
+    await cli(['run', 'ent', '--foreground', '--workspace', ws]);
+    const runId = (JSON.parse(String((await cli(['ls', '--json', '--workspace', ws])).stdout)) as { run_id: string }[])[0]?.run_id as string;
+    expect((await cli(['entity', runId, 'note', '--workspace', ws])).stdout).toBe('second');
+    expect((await cli(['entity', runId, '1', '--workspace', ws])).stdout).toBe('first');
+    const missing = await cli(['entity', runId, 'video', '--workspace', ws]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/^pipe-tui: ERR_ENTITY_NOT_FOUND: .*entities: 1:note, 2:note/);
+  });
+
   it('lists a corrupt run as corrupt instead of failing', async () => {
     const ws = await tempWorkspace({ ok: OK });
     await cli(['run', 'ok', '--foreground', '--workspace', ws]);

@@ -97,4 +97,18 @@ describe('the TUI app on real folders and a real daemon', () => {
     await screen(/✔ gate/);
     expect(runId).toBeTruthy();
   });
+
+  it('lists entities with e and shows one with Enter: JSON pretty-printed', async () => {
+    const ws = await tempWorkspace({ ent: "stages:\n  - id: make\n    run: |\n      echo '{\"topic\":\"rainbows\",\"n\":2}' > in.json\n      echo '::pipe:entity input in.json {\"k\":1}'\n" });
+    await cli(['run', 'ent', '--foreground', '--workspace', ws]);
+    const { app, screen } = mount(ws);
+    await screen(/✔ ent/);
+    app.stdin.write('e');
+    await screen(/Entities \(1\)[\s\S]*1 input +01_input\.json/);
+    app.stdin.write('\r');
+    const shown = await screen(/01_input\.json \(input\)/);
+    expect(shown).toContain('"topic": "rainbows",');
+    app.stdin.write('x');
+    await screen(/Entities \(1\)/);
+  });
 });

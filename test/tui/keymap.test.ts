@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { handleKeys } from '../../src/tui/keymap.js';
 import { initialUi } from '../../src/tui/ui-state.js';
 
-const ctx = { ids: ['r3', 'r2', 'r1'], selectedId: 'r3', stageCount: 5, stageIndex: 2, pipelines: ['podcast', 'hello', 'archive'], logRows: 10, user: 'ada' };
+const ctx = { ids: ['r3', 'r2', 'r1'], selectedId: 'r3', stageCount: 5, stageIndex: 2, entityCount: 2, pipelines: ['podcast', 'hello', 'archive'], logRows: 10, user: 'ada' };
 
 describe('handleKeys', () => {
   it('takes a burst of typed-ahead keys one by one: n, g… Enter starts the match', () => {

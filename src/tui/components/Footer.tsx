@@ -20,7 +20,7 @@ const CONNECTION: Record<Connection, { label: string; tone: 'good' | 'wait' | 'b
 export function Footer({ connection, note, width }: FooterProps) {
   const display = useDisplay();
   const state = CONNECTION[connection];
-  const keys = 'j/k runs  ←/→ stage  n new  c cancel  r resume  a approve  l log  ? help  q quit';
+  const keys = 'j/k runs  ←/→ stage  n new  c cancel  r resume  a approve  l log  e entities  ? help  q quit';
   return (
     <Box flexDirection="column">
       {note ? <Text wrap="truncate">{note.slice(0, width)}</Text> : null}

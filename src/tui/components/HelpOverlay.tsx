@@ -5,6 +5,7 @@ export const KEYS: [string, string][] = [
   ['← → / h', 'choose the stage whose log is shown'],
   ['Enter', 'open the selected run in full (stages, errors, entities)'],
   ['n', 'new run: pick a pipeline, type to filter, Enter starts it'],
+  ['e', "the selected run's entities; Enter shows one (text, JSON pretty-printed)"],
   ['c', 'cancel the selected run (y to confirm)'],
   ['r', 'resume the selected run from its first stage not done'],
   ['a', "approve the selected run's waiting stage"],
