@@ -6,9 +6,14 @@ import { performance } from 'node:perf_hooks';
 import { type BenchResult, type Figure, passes, round } from './bench-helpers.js';
 import { feedFanout } from './feed-fanout.js';
 import { feedLatency } from './feed-latency.js';
+import { lsJson } from './ls-json.js';
 import { logThroughput } from './log-throughput.js';
 import { progressFlood } from './progress-flood.js';
 import { stageOverhead } from './stage-overhead.js';
+import { tuiIdleCpu } from './tui-idle-cpu.js';
+import { tuiLatency } from './tui-latency.js';
+import { tuiRss } from './tui-rss.js';
+import { tuiStartup } from './tui-startup.js';
 
 const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'stage-overhead', run: stageOverhead },
@@ -16,6 +21,11 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'progress-flood', run: progressFlood },
   { name: 'feed-latency', run: feedLatency },
   { name: 'feed-fanout', run: feedFanout },
+  { name: 'tui-latency', run: tuiLatency },
+  { name: 'tui-startup', run: tuiStartup },
+  { name: 'tui-idle-cpu', run: tuiIdleCpu },
+  { name: 'tui-rss', run: tuiRss },
+  { name: 'ls-json', run: lsJson },
 ];
 
 function formatValue(f: Figure): string {

@@ -1,3 +1,5 @@
+// Must stay the first import: it runs before Ink loads.
+import './interactive-env.js';
 import { Command, CommanderError, Option } from 'commander';
 import { lsCommand } from './commands/ls.js';
 import { logsCommand } from './commands/logs.js';

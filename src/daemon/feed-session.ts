@@ -2,8 +2,8 @@ import type { WebSocket } from 'ws';
 import type { RunEvent } from '../shared/events.js';
 import type { ServerMessage } from '../shared/protocol.js';
 
-/** Bytes queued to one client before it is declared too slow and told to resync. */
-export const MAX_CLIENT_BUFFER = 8 * 1024 * 1024;
+/** Bytes queued to one client before it is declared too slow and told to resync (tests lower it). */
+export const MAX_CLIENT_BUFFER = Number(process.env.PIPE_TUI_CLIENT_BUFFER) || 8 * 1024 * 1024;
 
 // One connected client: what it watches, the last seq it was sent per run, and whether it keeps up.
 export class FeedSession {

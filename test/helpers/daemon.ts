@@ -12,8 +12,8 @@ import { isAlive, waitFor } from './workspace.js';
 const started: string[] = [];
 
 // A real daemon for the workspace, started detached by the real binary, as a user's command would.
-export async function startDaemon(ws: string, flags: string[] = []): Promise<number> {
-  const result = await cli(['daemon', 'start', '--workspace', ws, '--json', ...flags]);
+export async function startDaemon(ws: string, flags: string[] = [], env: Record<string, string> = {}): Promise<number> {
+  const result = await cli(['daemon', 'start', '--workspace', ws, '--json', ...flags], { env });
   if (result.exitCode !== 0) throw new Error(`daemon start failed: ${result.stderr}`);
   started.push(ws);
   return (JSON.parse(String(result.stdout)) as { pid: number }).pid;

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { daemonPaths } from '../../src/daemon/daemon-paths.js';
 import { MAX_CLIENT_MESSAGE, type ServerMessage } from '../../src/shared/protocol.js';
 import { DaemonConnection } from '../../src/tui/daemon-connection.js';
+import { FeedClient } from '../../src/tui/feed-client.js';
 import { connect, recorder, startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
 import { removeWorkspaces, tempWorkspace, waitFor } from '../helpers/workspace.js';
 
@@ -107,5 +108,35 @@ describe('the feed', () => {
     await expect(DaemonConnection.connect({ url, token: '' })).rejects.toMatchObject({ code: 'ERR_UNAUTHORIZED' });
     const good = await DaemonConnection.connect({ url, token });
     good.close();
+  });
+});
+
+describe('a slow client', () => {
+  it('is told to resync instead of holding the daemon back; a client that keeps up ends with the whole run', async () => {
+    const ws = await tempWorkspace({
+      chatty: "stages:\n  - id: costs\n    run: 'i=0; while [ $i -lt 4000 ]; do i=$((i+1)); echo ::pipe:cost 0.000001; done'\n",
+    });
+    // A small per-client buffer, so a client that stops reading is found out quickly.
+    await startDaemon(ws, [], { PIPE_TUI_CLIENT_BUFFER: '65536' });
+    const slow = new WebSocket(`ws+unix://${daemonPaths(ws).socket}:/`);
+    const slowMessages: ServerMessage[] = [];
+    slow.on('message', (d) => slowMessages.push(JSON.parse(String(d))));
+    await new Promise((r) => slow.once('open', r));
+    slow.send(JSON.stringify({ type: 'hello', protocol: 1 }));
+    slow.send(JSON.stringify({ type: 'subscribe', runs: 'all' }));
+    await waitFor('the slow client to be subscribed', () => slowMessages.some((m) => m.type === 'snapshot'));
+    const socket = (slow as unknown as { _socket: { pause: () => void; resume: () => void } })._socket;
+    socket.pause();
+    // The client the TUI uses: it answers a resync by subscribing again from its seqs.
+    const keeping = new FeedClient({ workspace: ws, runs: 'all', startDaemon: false });
+    await keeping.start();
+    const runId = await startRun(ws, 'chatty');
+    const done = await waitForRun(ws, runId, 'to succeed', (r) => r.status === 'succeeded', 30_000);
+    await waitFor('the keeping client to hold the finished run', () => keeping.runs.get(runId)?.seq === done.seq, 15_000);
+    expect(keeping.runs.get(runId)).toEqual(done);
+    keeping.close();
+    socket.resume();
+    await waitFor('the slow client to be told to resync', () => slowMessages.some((m) => m.type === 'resync'), 15_000);
+    slow.terminate();
   });
 });
