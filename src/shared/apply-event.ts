@@ -18,34 +18,7 @@ export function applyEvent(state: RunMetadata | null, event: RunEvent): RunMetad
 }
 
 function createdState(event: Extract<RunEvent, { type: 'run.created' }>): RunMetadata {
-  const stages = event.stages.map(
-    (s, index): Stage => ({
-      id: s.id,
-      index,
-      optional: s.optional,
-      status: 'pending',
-      attempts: 0,
-      max_attempts: s.max_attempts,
-      next_attempt_at: null,
-      started_at: null,
-      attempt_started_at: null,
-      ended_at: null,
-      duration_ms: null,
-      progress: null,
-      eta_ms: null,
-      cost_usd: 0,
-      error: null,
-      log: stageLogName(index, s.id),
-      outputs: s.outputs,
-      checkpoint_data: null,
-      checkpoint: null,
-      pgid: null,
-      approval_timeout_at: null,
-      approved_by: null,
-      approved_at: null,
-      reset_reason: null,
-    }),
-  );
+  const stages = event.stages.map((s, index) => pendingStage(s.id, index, s.optional, s.max_attempts, s.outputs, null));
   return deriveRun({
     schema_version: 1,
     run_id: event.run_id,
@@ -138,32 +111,42 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
       return { ...state, stages, status: 'interrupted', ended_at: at, error: { code: event.error.code, message: event.error.message, stage } };
     }
     case 'stage.reset':
-      return withStage(state, event.stage, (s) => ({
-        ...s,
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: null,
-        started_at: null,
-        attempt_started_at: null,
-        ended_at: null,
-        duration_ms: null,
-        progress: null,
-        eta_ms: null,
-        cost_usd: 0,
-        error: null,
-        checkpoint_data: null,
-        checkpoint: null,
-        pgid: null,
-        approval_timeout_at: null,
-        approved_by: null,
-        approved_at: null,
-        reset_reason: event.reason,
-      }));
+      return withStage(state, event.stage, (s) => pendingStage(s.id, s.index, s.optional, s.max_attempts, s.outputs, event.reason));
     case 'stage.awaiting_approval':
       return withStage(state, event.stage, (s) => ({ ...s, status: 'awaiting_approval', approval_timeout_at: event.timeout_at }), { status: 'awaiting_approval' });
     case 'stage.approved':
       return withStage(state, event.stage, (s) => ({ ...s, status: 'pending', approval_timeout_at: null, approved_by: event.by, approved_at: at }), { status: 'running' });
   }
+}
+
+// A stage that has not run: as a run is created, and again after a reset (which says why).
+function pendingStage(id: string, index: number, optional: boolean, maxAttempts: number, outputs: string[], resetReason: string | null): Stage {
+  return {
+    id,
+    index,
+    optional,
+    status: 'pending',
+    attempts: 0,
+    max_attempts: maxAttempts,
+    next_attempt_at: null,
+    started_at: null,
+    attempt_started_at: null,
+    ended_at: null,
+    duration_ms: null,
+    progress: null,
+    eta_ms: null,
+    cost_usd: 0,
+    error: null,
+    log: stageLogName(index, id),
+    outputs,
+    checkpoint_data: null,
+    checkpoint: null,
+    pgid: null,
+    approval_timeout_at: null,
+    approved_by: null,
+    approved_at: null,
+    reset_reason: resetReason,
+  };
 }
 
 function ended(s: Stage, at: string, status: Stage['status']): Stage {
