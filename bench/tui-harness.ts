@@ -1,7 +1,7 @@
 // What the TUI benchmarks share: a private tmux server driven through one control-mode client, the TUI launched
 // in its panes as a user would, and run folders made in bulk. Not a benchmark itself.
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcessWithoutNullStreams, execFile, execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -42,6 +42,8 @@ export class TmuxControl {
   private ready = false;
   private onReady: (() => void) | null = null;
   private exited = false;
+  /** The server's socket file, which tmux leaves behind when it exits. */
+  private socketPath: string | null = null;
   /** Captures taken and their summed round trip. */
   captures = 0;
   captureMs = 0;
@@ -79,10 +81,19 @@ export class TmuxControl {
       control.onReady = resolve;
     });
     child.stdin.write('display-message -p pipe-tui-bench-ready\n');
-    const timeout = pause(10_000).then(() => {
-      throw new Error(`tmux control client not ready after 10 s: ${stderr.trim()}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`tmux control client not ready after 10 s: ${stderr.trim()}`)), 10_000);
     });
-    await Promise.race([ready, failed, timeout]);
+    try {
+      await Promise.race([ready, failed, timeout]);
+      control.socketPath = (await control.command('display-message', '-p', '#{socket_path}')).trim();
+    } catch (error) {
+      await control.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     return control;
   }
 
@@ -163,17 +174,29 @@ export class TmuxControl {
   /** Kills the server (and every pane in it) and waits for the control client to go. */
   async close(): Promise<void> {
     if (!this.exited) {
-      const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      const gone = new Promise<void>((resolve) => {
+        this.child.once('exit', () => resolve());
+        timer = setTimeout(resolve, 3000);
+      });
       this.child.stdin.write('kill-server\n');
-      await Promise.race([gone, pause(3000)]);
+      await gone;
+      clearTimeout(timer);
     }
     if (!this.exited && this.child.pid) {
+      // The control client hung: kill it, and the server through an ordinary client.
       try {
         this.child.kill('SIGKILL');
       } catch {
         // gone
       }
+      try {
+        execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore', timeout: 3000 });
+      } catch {
+        // no server left
+      }
     }
+    if (this.socketPath) rmSync(this.socketPath, { force: true });
   }
 
   /** The cost this machine charges for a `tmux capture-pane` started as a process, for the notes. */

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type BenchResult, cpuSeconds, monotonicMs, pause, withDaemon, withWorkspace } from './bench-helpers.js';
-import { LIVE, launchTui, pollScreen, withTmux, writeFinishedRuns } from './tui-harness.js';
+import { LIVE, launchTui, pollScreen, procStatusKb, withTmux, writeFinishedRuns } from './tui-harness.js';
 
 /** Finished runs on screen: the list, the newest run's stages and entities. */
 const RUNS = 5;
@@ -33,6 +33,7 @@ export async function tuiIdleCpu(): Promise<BenchResult> {
         const daemonCpu = cpuSeconds(daemon.pid) - daemonBefore;
         await tmux.command('pipe-pane', '-t', 'tui');
         await pause(100);
+        const rssKb = procStatusKb(pid, 'VmRSS');
         const bytes = await stat(drawn).then((s) => s.size, () => 0);
         const screenAfter = await tmux.capture('tui');
         if (!screenAfter.includes(newest)) throw new Error(`the runs left the screen while idle:\n${screenAfter}`);
@@ -44,6 +45,7 @@ export async function tuiIdleCpu(): Promise<BenchResult> {
             { key: 'cpu_percent', label: 'TUI CPU', value: (tuiCpu / seconds) * 100, unit: '%', digits: 2, goal: { max: GOAL_CPU_PERCENT, text: `≤ ${GOAL_CPU_PERCENT} %` } },
             { key: 'cpu_ms', label: 'TUI CPU time', value: tuiCpu * 1000, unit: 'ms', digits: 0 },
             { key: 'bytes_drawn', label: 'bytes written to the terminal', value: bytes, unit: 'B', digits: 0 },
+            { key: 'rss_mb', label: 'TUI RSS', value: rssKb / 1024, unit: 'MB', digits: 1 },
             { key: 'daemon_cpu_percent', label: 'daemon CPU (same window)', value: (daemonCpu / seconds) * 100, unit: '%', digits: 2 },
           ],
           notes: [

@@ -139,7 +139,7 @@ export async function tuiLatency(): Promise<BenchResult> {
             ],
             notes: [
               `one daemon, the TUI (pid ${pid}) in a tmux pane of a private server; one node stage prints a progress line each time the bench writes its number into a FIFO, ${SPACING_MS}–${SPACING_MS + JITTER_MS} ms apart (first ${WARMUP} not counted); ${seconds.toFixed(1)} s of lines`,
-              `timed on CLOCK_MONOTONIC from just before the bench's write to the FIFO to the return of the first capture showing \`i/${TOTAL}\`; screen polled every ${POLL_MS} ms through one control-mode tmux client (\`tmux -C\`), ${captures} captures`,
+              `timed on CLOCK_MONOTONIC from just before the bench's write to the FIFO to the return of the first capture showing \`i/${TOTAL}\`; screen polled about every ${POLL_MS} ms (setTimeout rounds down, hence the interval above) through one control-mode tmux client (\`tmux -C\`), ${captures} captures`,
               `a \`tmux capture-pane\` started as a process costs ${processCapture.toFixed(1)} ms here, which is why the polling goes through the control client`,
               stageLag.length
                 ? `FIFO write → stage's print (stamp read off the screen): p50 ${percentile(stageLag, 50).toFixed(2)} ms, max ${Math.max(...stageLag).toFixed(2)} ms`
