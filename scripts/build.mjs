@@ -1,16 +1,22 @@
-// One ESM file for the whole CLI: Node 20 loads it in about half the time of the same code as many tsc modules,
-// which a TUI opened over SSH many times a day feels.
+// A bundle rather than tsc's many modules: Node 20 loads it in about half the time, which a TUI opened over SSH
+// many times a day feels.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/pipe-tui.js',
+  // The CLI in one file; the TUI (Ink, React, yoga) in a chunk loaded only when the TUI opens.
+  entryPoints: { 'pipe-tui': 'src/cli/main.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: true,
   legalComments: 'none',
+  // React's and Ink's production code paths, with the development ones folded away: less to load at every start.
+  define: { 'process.env.NODE_ENV': '"production"' },
+  minifySyntax: true,
   // Bundled CommonJS packages (ws, write-file-atomic) call require() for Node built-ins and read __filename.
   banner: {
     js: [

@@ -36,16 +36,23 @@ export function useRuns({ workspace, startDaemon }: UseRunsOptions): RunsView {
 
   useEffect(() => {
     let timer: NodeJS.Timeout | null = null;
+    let last = 0;
+    const render = (): void => {
+      timer = null;
+      last = Date.now();
+      setView({
+        entries: mergeEntries(feed.current, disk.current),
+        circuits: client.current?.circuits ?? [],
+        connection: connection.current,
+        client: connection.current === 'live' ? client.current : null,
+      });
+    };
+    // The first change after a quiet spell renders at once; a burst is folded into one frame per FRAME_MS.
     const publish = (): void => {
-      timer ??= setTimeout(() => {
-        timer = null;
-        setView({
-          entries: mergeEntries(feed.current, disk.current),
-          circuits: client.current?.circuits ?? [],
-          connection: connection.current,
-          client: connection.current === 'live' ? client.current : null,
-        });
-      }, FRAME_MS);
+      if (timer) return;
+      const wait = last + FRAME_MS - Date.now();
+      if (wait <= 0) render();
+      else timer = setTimeout(render, wait);
     };
     const stopWatching = watchRunFolders(workspace, (entries) => {
       disk.current = entries;
