@@ -5,8 +5,8 @@ import { PipeError } from '../shared/errors.js';
 import { daemonPaths } from '../daemon/daemon-paths.js';
 import { DaemonConnection } from './daemon-connection.js';
 
-// The bundle that holds this code is the pipe-tui binary; a test can point elsewhere.
-const entry = (): string => process.env.PIPE_TUI_ENTRY ?? fileURLToPath(import.meta.url);
+// The daemon is this same program: the script node was started with (bin/pipe-tui.js), or what a test names.
+const entry = (): string => process.env.PIPE_TUI_ENTRY ?? process.argv[1] ?? fileURLToPath(import.meta.url);
 
 /** Connects to the workspace's daemon, starting it (detached) when none answers. */
 export async function ensureDaemon(workspace: string, options: { start?: boolean; timeoutMs?: number } = {}): Promise<DaemonConnection> {
