@@ -78,3 +78,28 @@ function signal(pgid: number, sig: NodeJS.Signals): void {
     // Already gone.
   }
 }
+
+// Process groups of every process that carries this run's PIPE_RUN_ID: finds a stage started an instant before
+// its daemon died, before its pgid could be recorded.
+export function runProcessGroups(runId: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const marker = `PIPE_RUN_ID=${runId}\0`;
+  const groups = new Set<number>();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp > 1) groups.add(pgrp);
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return [...groups];
+}

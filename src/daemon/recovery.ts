@@ -5,7 +5,7 @@ import { toPipeError } from '../shared/errors.js';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { writeAtomic } from './atomic-file.js';
 import { loadPipeline } from './pipeline-files.js';
-import { killStageGroups } from './process-groups.js';
+import { killStageGroups, runProcessGroups } from './process-groups.js';
 import type { RunManager } from './run-manager.js';
 import { RunRecorder } from './run-recorder.js';
 import { foldEvents, lastEventSeq } from './run-loader.js';
@@ -62,7 +62,8 @@ export async function recoverRuns(workspace: string, manager: RunManager, graceM
       }
       continue;
     }
-    await killStageGroups(runId, state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid])), graceMs);
+    const recorded = state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid]));
+    await killStageGroups(runId, [...new Set([...recorded, ...runProcessGroups(runId)])], graceMs);
     const message = `the daemon running it${state.runner_pid ? ` (pid ${state.runner_pid})` : ''} stopped; resume it to go on`;
     recorder.emit({ type: 'run.interrupted', error: { code: 'ERR_INTERRUPTED', message, exit_code: null, signal: null, stack: null, at: new Date().toISOString() } });
     await recorder.close();

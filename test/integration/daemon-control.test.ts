@@ -1,5 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockHolder } from '../../src/daemon/daemon-lock.js';
 import { daemonPaths } from '../../src/daemon/daemon-paths.js';
@@ -56,6 +57,7 @@ describe('steering runs through the daemon', () => {
     const daemon = await startDaemon(ws);
     const runId = await startRun(ws, 'five');
     const grandchild = await waitFor('stage c', async () => Number(await readFile(path.join(ws, 'gc.pid'), 'utf8')));
+    await waitFor('stage c to be recorded as running', async () => (await readMetadata(ws, runId)).stages[2]?.status === 'running');
     process.kill(daemon, 'SIGKILL');
     await waitFor('the daemon to die', () => !isAlive(daemon));
     expect(isAlive(grandchild)).toBe(true);
@@ -168,5 +170,19 @@ describe('steering runs through the daemon', () => {
     const log = await readFile(daemonPaths(ws).log, 'utf8');
     expect(log).toContain(`recovery: corrupt: ${hopeless}`);
     expect(lockHolder(daemonPaths(ws).pid)).not.toBeNull();
+  });
+
+  it('at recovery also kills a stage process whose start was never recorded (it carries the run id)', async () => {
+    const ws = await tempWorkspace({ hang: "stages:\n  - id: hang\n    run: 'sleep 60'\n" });
+    const daemon = await startDaemon(ws);
+    const runId = await startRun(ws, 'hang');
+    await waitForRun(ws, runId, 'to be running', (r) => r.stages[0]?.status === 'running');
+    process.kill(daemon, 'SIGKILL');
+    await waitFor('the daemon to die', () => !isAlive(daemon));
+    // A process of this run that no event names: as if the daemon died between spawning it and recording it.
+    const stray = execa('sleep', ['60'], { detached: true, env: { PIPE_RUN_ID: runId }, reject: false });
+    await startDaemon(ws);
+    await waitFor('the unrecorded stage process to be killed', () => !isAlive(stray.pid as number), 5000);
+    expect((await readMetadata(ws, runId)).status).toBe('interrupted');
   });
 });
