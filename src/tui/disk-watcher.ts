@@ -1,45 +1,68 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { isTerminal } from '../shared/metadata-schema.js';
 import { isRunId } from '../shared/names.js';
 import { parseMetadata, runsDir } from '../daemon/run-store.js';
 import type { RunEntry } from './run-entries.js';
 
-// Watches runs/*/metadata.json with chokidar: every write is an atomic rename, so each read sees a whole file.
+// Watches the run folders with chokidar: runs/ itself for folders that come and go, and only the folders of runs
+// still moving (or not yet readable) for their metadata.json, so thousands of finished runs cost one read each
+// and no watcher. Every metadata.json write is an atomic rename, so each read sees a whole file.
 export function watchRunFolders(workspace: string, onChange: (entries: Map<string, RunEntry>) => void): () => void {
   const entries = new Map<string, RunEntry>();
   let timer: NodeJS.Timeout | null = null;
-  // Bursts (the initial scan of thousands of runs) arrive as one change.
+  // Bursts (the first scan of thousands of runs) arrive as one change.
   const changed = (): void => {
     timer ??= setTimeout(() => {
       timer = null;
       onChange(new Map(entries));
     }, 30);
   };
-  const load = async (file: string): Promise<void> => {
-    if (path.basename(file) !== 'metadata.json') return;
-    const runId = path.basename(path.dirname(file));
+  // atomic: false, so each rename-over of metadata.json is seen (chokidar's atomic mode folds quick ones away).
+  const moving: FSWatcher = watch([], { depth: 0, ignoreInitial: true, atomic: false });
+  const watched = new Set<string>();
+  const lastText = new Map<string, string>();
+  const load = async (dir: string): Promise<void> => {
+    const runId = path.basename(dir);
     if (!isRunId(runId)) return;
-    const text = await readFile(file, 'utf8').catch(() => null);
-    if (text === null) return;
-    const read = parseMetadata(runId, text);
-    entries.set(runId, read.ok ? read : { ok: false, runId, code: read.error.code, message: read.error.message });
-    changed();
+    const text = await readFile(path.join(dir, 'metadata.json'), 'utf8').catch(() => null);
+    // Unchanged since the last read: nothing to parse, nothing to redraw.
+    if (text !== null && text === lastText.get(dir)) return;
+    if (text !== null) lastText.set(dir, text);
+    const read = text === null ? null : parseMetadata(runId, text);
+    if (read) entries.set(runId, read.ok ? read : { ok: false, runId, code: read.error.code, message: read.error.message });
+    const settled = read?.ok === true && isTerminal(read.run.status);
+    if (!settled && !watched.has(dir)) {
+      watched.add(dir);
+      moving.add(dir);
+    } else if (settled && watched.has(dir)) {
+      watched.delete(dir);
+      lastText.delete(dir);
+      moving.unwatch(dir);
+    }
+    if (read) changed();
   };
-  const watcher: FSWatcher = watch(runsDir(workspace), {
-    depth: 1,
-    ignored: (file, stats) => Boolean(stats?.isFile() && path.basename(file) !== 'metadata.json'),
-    ignoreInitial: false,
+  moving.on('add', (file) => path.basename(file) === 'metadata.json' && void load(path.dirname(file)));
+  moving.on('change', (file) => path.basename(file) === 'metadata.json' && void load(path.dirname(file)));
+  moving.on('error', () => undefined);
+
+  const folders: FSWatcher = watch(runsDir(workspace), { depth: 0, ignoreInitial: false });
+  folders.on('addDir', (dir) => dir !== runsDir(workspace) && void load(dir));
+  folders.on('unlinkDir', (dir) => {
+    if (entries.delete(path.basename(dir))) changed();
   });
-  watcher.on('add', (file) => void load(file));
-  watcher.on('change', (file) => void load(file));
-  watcher.on('unlink', (file) => {
-    if (path.basename(file) === 'metadata.json' && entries.delete(path.basename(path.dirname(file)))) changed();
-  });
-  watcher.on('ready', changed);
-  watcher.on('error', () => undefined);
+  folders.on('ready', changed);
+  folders.on('error', () => undefined);
+  // chokidar can miss the last of several quick renames over one file; runs still moving are also re-read
+  // twice a second, so the screen always ends at the file's final state. Finished runs cost nothing here.
+  const sweep = setInterval(() => {
+    for (const dir of watched) void load(dir);
+  }, 500);
   return () => {
+    clearInterval(sweep);
     if (timer) clearTimeout(timer);
-    void watcher.close();
+    void folders.close();
+    void moving.close();
   };
 }

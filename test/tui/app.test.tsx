@@ -53,6 +53,17 @@ describe('the TUI app on real folders and a real daemon', () => {
     await screen(/read-only: no daemon connection, so no commands/);
   });
 
+  it('read-only, follows a run a foreground CLI starts after it opened, from its folder alone', async () => {
+    const ws = await tempWorkspace({ steps: "stages:\n  - id: wait\n    run: 'for i in 1 2 3 4 5 6 7 8 9 10; do echo ::pipe:progress $i/10 step; sleep 0.2; done'\n" });
+    await mkdir(path.join(ws, 'runs'));
+    const { screen } = mount(ws);
+    await screen(/read-only/);
+    const foreground = cli(['run', 'steps', '--foreground', '--workspace', ws]);
+    await screen(/▶ wait .* [1-9]\/10/);
+    await screen(/✔ steps/);
+    expect((await foreground).exitCode).toBe(0);
+  });
+
   it('follows a run live from the daemon, shows reconnecting when it dies, and recovers', async () => {
     const ws = await tempWorkspace({ slow: "stages:\n  - id: wait\n    run: 'for i in 1 2 3 4 5 6 7 8 9 10; do echo ::pipe:progress $i/10 step; sleep 0.3; done'\n" });
     const pid = await startDaemon(ws);
