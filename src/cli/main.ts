@@ -1,14 +1,7 @@
 // Must stay the first import: it runs before Ink loads.
 import './interactive-env.js';
 import { Command, CommanderError, Option } from 'commander';
-import { lsCommand } from './commands/ls.js';
-import { logsCommand } from './commands/logs.js';
-import { runCommand } from './commands/run.js';
-import { statusCommand } from './commands/status.js';
-import { validateCommand } from './commands/validate.js';
-import { approver, controlCommand } from './commands/control.js';
-import { daemonCommand } from './commands/daemon.js';
-import { entityCommand } from './commands/entity.js';
+import { userInfo } from 'node:os';
 import { reportError, usageError } from './cli-output.js';
 import { resolveWorkspace } from './workspace.js';
 
@@ -43,35 +36,39 @@ function program(): Command {
     .option('-p, --param <key=value>', 'set a parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('--foreground', 'run in this process, without the daemon')
     .option('--follow', 'stream the run until it ends; exit 0 succeeded, 1 failed, 130 cancelled')
-    .action(async (pipeline: string, opts) => exit(await runCommand(pipeline, opts)));
+    .action(async (pipeline: string, opts) => exit(await (await import('./commands/run.js')).runCommand(pipeline, opts)));
   common(root.command('validate <file>').description('check a pipeline file'))
-    .action(async (file: string, opts) => exit(await validateCommand(file, opts)));
+    .action(async (file: string, opts) => exit(await (await import('./commands/validate.js')).validateCommand(file, opts)));
   common(root.command('ls').description('list runs, newest first'))
-    .action(async (opts) => exit(await lsCommand(opts)));
+    .action(async (opts) => exit(await (await import('./commands/ls.js')).lsCommand(opts)));
   common(root.command('status <run>').description('show one run'))
-    .action(async (run: string, opts) => exit(await statusCommand(run, opts)));
+    .action(async (run: string, opts) => exit(await (await import('./commands/status.js')).statusCommand(run, opts)));
   common(root.command('logs <run> [stage]').description("print a stage's log (default: the current or last stage)"), false)
     .option('-f, --follow', 'keep printing as the log grows')
-    .action(async (run: string, stage: string | undefined, opts) => exit(await logsCommand(run, stage, opts)));
+    .action(async (run: string, stage: string | undefined, opts) => exit(await (await import('./commands/logs.js')).logsCommand(run, stage, opts)));
   common(root.command('entity <run> <ref>').description("print an entity's content: by sequence number, or the newest of a type"))
-    .action(async (run: string, ref: string, opts) => exit(await entityCommand(run, ref, opts)));
+    .action(async (run: string, ref: string, opts) => exit(await (await import('./commands/entity.js')).entityCommand(run, ref, opts)));
   common(root.command('cancel <run>').description('stop a run; its processes are gone within 5 s'))
-    .action(async (run: string, opts) => exit(await controlCommand({ command: 'cancel', run_id: run }, opts, 'cancelled')));
+    .action(async (run: string, opts) => exit(await control({ command: 'cancel', run_id: run }, opts, 'cancelled')));
   common(root.command('resume <run>').description('run a failed, cancelled or interrupted run again from its first stage not succeeded'))
-    .action(async (run: string, opts) => exit(await controlCommand({ command: 'resume', run_id: run }, opts, 'resumed')));
+    .action(async (run: string, opts) => exit(await control({ command: 'resume', run_id: run }, opts, 'resumed')));
   common(root.command('approve <run>').description("let a run waiting at an approval gate go on"))
-    .action(async (run: string, opts) => exit(await controlCommand({ command: 'approve', run_id: run, by: approver() }, opts, 'approved')));
+    .action(async (run: string, opts) => exit(await control({ command: 'approve', run_id: run, by: process.env.PIPE_TUI_USER ?? userInfo().username }, opts, 'approved')));
   common(root.command('reset <run>').description('forget a stage and every later one, for a resume'))
     .requiredOption('--to <stage>', 'the first stage to forget')
-    .action(async (run: string, opts) => exit(await controlCommand({ command: 'reset', run_id: run, to: opts.to }, opts, `reset to ${opts.to}`)));
+    .action(async (run: string, opts) => exit(await control({ command: 'reset', run_id: run, to: opts.to }, opts, `reset to ${opts.to}`)));
   common(root.command('daemon <action>').description('start, stop or status of the workspace daemon'))
     .option('--listen <host:port>', 'also listen on TCP (clients need .pipe-tui/token)')
     .option('--concurrency <n>', 'runs at once (default: the number of cores)')
     .option('--circuit-threshold <n>', 'consecutive failures that open a circuit (default 5)')
     .option('--circuit-cooldown <duration>', 'how long an open circuit stays open (default 60s)')
-    .action(async (action: string, opts) => exit(await daemonCommand(action, opts)));
+    .action(async (action: string, opts) => exit(await (await import('./commands/daemon.js')).daemonCommand(action, opts)));
   return root;
 }
+
+// Each command is loaded when it runs, so a start pays only for the command at hand (and `pipe-tui` for the TUI).
+const control = async (...args: Parameters<typeof import('./commands/control.js').controlCommand>): Promise<number> =>
+  (await import('./commands/control.js')).controlCommand(...args);
 
 let exitCode = 0;
 const exit = (code: number): void => {

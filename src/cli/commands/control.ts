@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import type { Command } from '../../shared/protocol.js';
 import { ensureDaemon } from '../../tui/daemon-launcher.js';
 import { printJson } from '../cli-output.js';
@@ -16,5 +15,3 @@ export async function controlCommand(body: Command, options: CommonOptions, done
     connection.close();
   }
 }
-
-export const approver = (): string => process.env.PIPE_TUI_USER ?? userInfo().username;
