@@ -1,10 +1,10 @@
-import type { RunMetadata } from '../shared/metadata-schema.js';
-import type { RunRead } from '../daemon/run-store.js';
+import type { RunSummary } from '../shared/metadata-schema.js';
+import type { SummaryRead } from '../daemon/run-store.js';
 
 // One line of `ls --json`: enough to list and pick, without the stages' detail.
-export function summarize(read: RunRead): Record<string, unknown> {
+export function summarize(read: SummaryRead): Record<string, unknown> {
   if (!read.ok) return { run_id: read.runId, status: 'corrupt', error: { code: read.error.code, message: read.error.message } };
-  const run: RunMetadata = read.run;
+  const run: RunSummary = read.run;
   return {
     run_id: run.run_id,
     pipeline: run.pipeline,

@@ -3,7 +3,8 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PipeError } from '../shared/errors.js';
 import { isRunId } from '../shared/names.js';
-import { RunMetadata } from '../shared/metadata-schema.js';
+import { RunMetadata, RunSummary } from '../shared/metadata-schema.js';
+import type { z } from 'zod';
 import { newRunId } from './run-id.js';
 
 export const METADATA_FILE = 'metadata.json';
@@ -35,6 +36,7 @@ export async function createRunFolder(workspace: string): Promise<{ runId: strin
 }
 
 export type RunRead = { ok: true; run: RunMetadata } | { ok: false; runId: string; error: PipeError };
+export type SummaryRead = { ok: true; run: RunSummary } | { ok: false; runId: string; error: PipeError };
 
 // A corrupt or half-known metadata.json is reported as a value, never thrown past a listing.
 export async function readRun(workspace: string, runId: string): Promise<RunRead> {
@@ -53,13 +55,17 @@ export async function readRun(workspace: string, runId: string): Promise<RunRead
 }
 
 export function parseMetadata(runId: string, text: string): RunRead {
+  return parseWith(RunMetadata, runId, text);
+}
+
+function parseWith<T>(schema: z.ZodType<T>, runId: string, text: string): { ok: true; run: T } | { ok: false; runId: string; error: PipeError } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
     return { ok: false, runId, error: new PipeError('ERR_METADATA_CORRUPT', `${runId}/metadata.json is not valid JSON`, { cause }) };
   }
-  const parsed = RunMetadata.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const where = parsed.error.issues[0]?.path.join('.') ?? '';
     return { ok: false, runId, error: new PipeError('ERR_METADATA_CORRUPT', `${runId}/metadata.json does not match schema 1 (at ${where || 'root'})`) };
@@ -88,10 +94,10 @@ export async function listRunIds(workspace: string): Promise<string[]> {
 // Reads many runs at once for a listing. Synchronous on purpose: thousands of small files read in one go cost a
 // fraction of the thread-pool round trips (open, stat, read, close) of async reads, and only one file is open at
 // a time whatever `ulimit -n` is. For commands, not for the daemon's event loop.
-export function readRunsSync(workspace: string, runIds: string[]): RunRead[] {
+export function readSummariesSync(workspace: string, runIds: string[]): SummaryRead[] {
   return runIds.map((runId) => {
     try {
-      return parseMetadata(runId, readFileSync(path.join(runDir(workspace, runId), METADATA_FILE), 'utf8'));
+      return parseWith(RunSummary, runId, readFileSync(path.join(runDir(workspace, runId), METADATA_FILE), 'utf8'));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, runId, error: new PipeError('ERR_RUN_NOT_FOUND', `no run ${runId}`) };

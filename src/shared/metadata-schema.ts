@@ -110,5 +110,21 @@ export const RunMetadata = z.object({
 });
 export type RunMetadata = z.infer<typeof RunMetadata>;
 
+// What a listing needs of a run: checked without walking its stages, which is most of the cost with thousands.
+export const RunSummary = RunMetadata.pick({
+  run_id: true,
+  pipeline: true,
+  status: true,
+  created_at: true,
+  started_at: true,
+  ended_at: true,
+  current_state: true,
+  error: true,
+  total_cost_usd: true,
+  eta_ms: true,
+  seq: true,
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
 export const isTerminal = (status: RunStatus): boolean => TERMINAL_RUN_STATUSES.includes(status);

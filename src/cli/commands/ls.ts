@@ -1,6 +1,6 @@
 import { formatDuration } from '../../shared/duration.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
-import { listRunIds, readRunsSync, type RunRead } from '../../daemon/run-store.js';
+import { listRunIds, readSummariesSync, type SummaryRead } from '../../daemon/run-store.js';
 import { printJson } from '../cli-output.js';
 import { readOpenCircuits } from '../../daemon/circuit-breaker.js';
 import { daemonPaths } from '../../daemon/daemon-paths.js';
@@ -13,7 +13,7 @@ export async function lsCommand(options: CommonOptions): Promise<number> {
   const workspace = resolveWorkspace(options);
   const ids = await listRunIds(workspace);
   // A folder without metadata.json is a run being created this instant (or whose creation crashed): not a run yet.
-  const reads = readRunsSync(workspace, ids).filter((r) => r.ok || r.error.code !== 'ERR_RUN_NOT_FOUND');
+  const reads = readSummariesSync(workspace, ids).filter((r) => r.ok || r.error.code !== 'ERR_RUN_NOT_FOUND');
   if (options.json) {
     printJson(reads.map(summarize));
     return 0;
@@ -31,7 +31,7 @@ export async function lsCommand(options: CommonOptions): Promise<number> {
   return 0;
 }
 
-function row(read: RunRead, now: number): string[] {
+function row(read: SummaryRead, now: number): string[] {
   if (!read.ok) return ['!', read.runId, '?', 'corrupt', '', '', read.error.code];
   const run = read.run;
   const end = run.ended_at ? Date.parse(run.ended_at) : now;
