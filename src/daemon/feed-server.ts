@@ -12,7 +12,7 @@ import type { CircuitBreaker } from './circuit-breaker.js';
 import { FeedSession } from './feed-session.js';
 import type { RunManager } from './run-manager.js';
 import { eventsAfter } from './run-loader.js';
-import { listRunIds, readRun } from './run-store.js';
+import { readRun } from './run-store.js';
 
 const PING_MS = 5000;
 
@@ -126,7 +126,9 @@ export class FeedServer {
     if (bad !== undefined) return session.error('ERR_RUN_ID_INVALID', `not a run id: ${JSON.stringify(bad)}`);
     session.beginCatchUp(runs === 'all' ? 'all' : new Set(runs));
     try {
-      const ids = runs === 'all' ? await listRunIds(this.options.workspace) : runs;
+      // `all` means every run the daemon holds (queued, running, waiting) and every run made from now on; finished
+      // runs are in their folders, where a client reads them, so thousands of them are never sent again and again.
+      const ids = runs === 'all' ? [...new Set([...this.options.manager.liveRunIds(), ...Object.keys(since)])] : runs;
       const snapshot: RunMetadata[] = [];
       const replay = [];
       for (const id of ids) {

@@ -7,7 +7,9 @@ import { RunMetadata } from './metadata-schema.js';
  *
  * 1. The client's first message is `hello` with PROTOCOL_VERSION (and the token, on TCP). The daemon answers
  *    `welcome`, or an `error` (ERR_PROTOCOL_VERSION, ERR_UNAUTHORIZED) and closes.
- * 2. `subscribe` names the runs to watch (all, or a list) and, per run, the last seq the client holds.
+ * 2. `subscribe` names the runs to watch (all, or a list) and, per run, the last seq the client holds. `all`
+ *    snapshots the runs the daemon holds (queued, running, waiting) and then follows every run, new ones too;
+ *    finished runs are read from their folders. A list snapshots exactly the runs it names.
  *    For a run the client holds, the daemon sends exactly the events after that seq (read from events.ndjson);
  *    for the others a `snapshot` with their whole state; then every new event, in seq order, as it happens.
  *    A reconnecting client therefore misses nothing and receives nothing twice.
