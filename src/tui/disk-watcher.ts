@@ -23,6 +23,27 @@ export function watchRunFolders(workspace: string, onChange: (entries: Map<strin
   const moving: FSWatcher = watch([], { depth: 0, ignoreInitial: true, atomic: false });
   const watched = new Set<string>();
   const lastText = new Map<string, string>();
+  // At most a few reads at once: the first scan of thousands of folders must not hold thousands of files in memory.
+  const queue: string[] = [];
+  const queued = new Set<string>();
+  let reading = 0;
+  const enqueue = (dir: string): void => {
+    if (queued.has(dir)) return;
+    queued.add(dir);
+    queue.push(dir);
+    pump();
+  };
+  const pump = (): void => {
+    while (reading < 8 && queue.length > 0) {
+      reading++;
+      const dir = queue.shift() as string;
+      queued.delete(dir);
+      void load(dir).finally(() => {
+        reading--;
+        pump();
+      });
+    }
+  };
   const load = async (dir: string): Promise<void> => {
     const runId = path.basename(dir);
     if (!isRunId(runId)) return;
@@ -43,12 +64,12 @@ export function watchRunFolders(workspace: string, onChange: (entries: Map<strin
     }
     if (read) changed();
   };
-  moving.on('add', (file) => path.basename(file) === 'metadata.json' && void load(path.dirname(file)));
-  moving.on('change', (file) => path.basename(file) === 'metadata.json' && void load(path.dirname(file)));
+  moving.on('add', (file) => path.basename(file) === 'metadata.json' && enqueue(path.dirname(file)));
+  moving.on('change', (file) => path.basename(file) === 'metadata.json' && enqueue(path.dirname(file)));
   moving.on('error', () => undefined);
 
   const folders: FSWatcher = watch(runsDir(workspace), { depth: 0, ignoreInitial: false });
-  folders.on('addDir', (dir) => dir !== runsDir(workspace) && void load(dir));
+  folders.on('addDir', (dir) => dir !== runsDir(workspace) && enqueue(dir));
   folders.on('unlinkDir', (dir) => {
     if (entries.delete(path.basename(dir))) changed();
   });
@@ -57,7 +78,7 @@ export function watchRunFolders(workspace: string, onChange: (entries: Map<strin
   // chokidar can miss the last of several quick renames over one file; runs still moving are also re-read
   // twice a second, so the screen always ends at the file's final state. Finished runs cost nothing here.
   const sweep = setInterval(() => {
-    for (const dir of watched) void load(dir);
+    for (const dir of watched) enqueue(dir);
   }, 500);
   return () => {
     clearInterval(sweep);
