@@ -1,6 +1,10 @@
 // A bundle rather than tsc's many modules: Node 20 loads it in about half the time, which a TUI opened over SSH
 // many times a day feels.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry hashes: start clean so old ones do not pile up.
+rmSync('dist', { recursive: true, force: true });
 
 await build({
   // The CLI in one file; the TUI (Ink, React, yoga) in a chunk loaded only when the TUI opens.
