@@ -94,9 +94,11 @@ describe('steering runs through the daemon', () => {
     await waitForRun(ws, runId, 'to succeed', (r) => r.status === 'succeeded');
     const reset = await cli(['reset', runId, '--to', 'b', '--workspace', ws]);
     expect(reset.exitCode).toBe(0);
-    expect((await readMetadata(ws, runId)).stages.map((s) => s.status)).toEqual(['succeeded', 'pending', 'pending']);
+    const afterReset = await readMetadata(ws, runId);
+    expect(afterReset.stages.map((s) => s.status)).toEqual(['succeeded', 'pending', 'pending']);
     await cli(['resume', runId, '--workspace', ws]);
-    await waitForRun(ws, runId, 'to succeed again', (r) => r.status === 'succeeded');
+    // The run still says succeeded until the resume's events land: wait for a newer state that has finished.
+    await waitForRun(ws, runId, 'to succeed again', (r) => r.seq > afterReset.seq && r.status === 'succeeded');
     expect(await ranCounts(ws)).toEqual({ a: 1, b: 2, c: 2 });
     const bad = await cli(['reset', runId, '--to', 'zzz', '--workspace', ws]);
     expect(bad.exitCode).toBe(2);
