@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PipeError } from '../shared/errors.js';
-import { isRunId } from '../shared/names.js';
+import { STAGE_ID, isRunId, stageLogName } from '../shared/names.js';
 import { RunMetadata, RunSummary } from '../shared/metadata-schema.js';
 import type { z } from 'zod';
 import { newRunId } from './run-id.js';
@@ -16,6 +16,12 @@ export const runsDir = (workspace: string): string => path.join(workspace, 'runs
 export function runDir(workspace: string, runId: string): string {
   if (!isRunId(runId)) throw new PipeError('ERR_RUN_ID_INVALID', `not a run id: ${JSON.stringify(runId.slice(0, 140))}`);
   return path.join(runsDir(workspace), runId);
+}
+
+// A stage's log, rebuilt from its index and checked id, never taken from metadata.json's `log` field.
+export function stageLogPath(workspace: string, runId: string, stage: { index: number; id: string }): string {
+  if (!STAGE_ID.test(stage.id)) throw new PipeError('ERR_METADATA_CORRUPT', `stage id ${JSON.stringify(stage.id)} is not valid`);
+  return path.join(runDir(workspace, runId), stageLogName(stage.index, stage.id));
 }
 
 // mkdir without `recursive` fails if the folder exists, which makes the id ours even against other processes.

@@ -37,3 +37,8 @@ function runEta(state: RunMetadata): number | null {
   const mean = finished.length ? finished.reduce((t, s) => t + (s.duration_ms ?? 0), 0) / finished.length : 0;
   return Math.round((running?.eta_ms ?? 0) + pending * mean);
 }
+
+/** The stage whose error explains the run's failure, cancel or interruption, if any. */
+export function failedStage(run: RunMetadata): StageState | null {
+  return run.stages.find((s) => s.error && s.status !== 'succeeded' && s.status !== 'skipped') ?? null;
+}

@@ -1,10 +1,10 @@
-import path from 'node:path';
 import { userInfo } from 'node:os';
 import { Box, Text, useApp, useInput } from 'ink';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { listPipelineNames } from '../daemon/pipeline-files.js';
-import { runDir } from '../daemon/run-store.js';
+import { runDir, stageLogPath } from '../daemon/run-store.js';
+import { failedStage } from '../shared/derive-run.js';
 import { ErrorPanel } from './components/ErrorPanel.js';
 import { EntityList } from './components/EntityList.js';
 import { EntityView } from './components/EntityView.js';
@@ -54,9 +54,9 @@ export function App({ workspace, startDaemon = true }: AppProps) {
   const failed = run && (run.status === 'failed' || run.status === 'interrupted' || run.status === 'cancelled') && run.error ? run : null;
   const box = layout({ rows, entries: runs.entries.length, stages: run?.stages.length ?? 0, failed: failed !== null, showLog: ui.showLog, note: ui.note !== null });
 
-  const logFile = run && stage && selectedId ? path.join(runDir(workspace, selectedId), `logs/${String(stage.index).padStart(2, '0')}_${stage.id}.log`) : null;
-  const failedStage = failed?.stages.find((s) => s.error && s.status !== 'succeeded' && s.status !== 'skipped') ?? null;
-  const errorLog = failed && failedStage && selectedId ? path.join(runDir(workspace, selectedId), `logs/${String(failedStage.index).padStart(2, '0')}_${failedStage.id}.log`) : null;
+  const logFile = stage && selectedId ? safeLogPath(workspace, selectedId, stage) : null;
+  const broken = failed ? failedStage(failed) : null;
+  const errorLog = broken && selectedId ? safeLogPath(workspace, selectedId, broken) : null;
   const logLines = useLogTail(logFile, box.log, columns, ui.follow ? 0 : ui.scroll, ui.showLog);
   const errorLines = useLogTail(errorLog, box.errorLog, columns - 4, 0, failed !== null);
 
@@ -121,6 +121,15 @@ export function App({ workspace, startDaemon = true }: AppProps) {
 function safeEntityPath(workspace: string, run: RunMetadata, entity: Entity): string | null {
   try {
     return entityPath(workspace, run, entity);
+  } catch {
+    return null;
+  }
+}
+
+// A stage id that could not name a log (a corrupt record) shows no log rather than reading elsewhere.
+function safeLogPath(workspace: string, runId: string, stage: { index: number; id: string }): string | null {
+  try {
+    return stageLogPath(workspace, runId, stage);
   } catch {
     return null;
   }

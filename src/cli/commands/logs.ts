@@ -1,11 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { once } from 'node:events';
 import { PipeError } from '../../shared/errors.js';
-import { STAGE_ID, stageLogName } from '../../shared/names.js';
 import { type RunMetadata, isTerminal } from '../../shared/metadata-schema.js';
-import { readRun, requireRun, runDir } from '../../daemon/run-store.js';
+import { readRun, requireRun, stageLogPath } from '../../daemon/run-store.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
 const POLL_MS = 200;
@@ -24,7 +22,7 @@ export async function logsCommand(runId: string, stageRef: string | undefined, o
   for (;;) {
     const stage = run.stages[index];
     if (!stage) return 0;
-    offset = await copyFrom(path.join(runDir(workspace, runId), safeLogPath(stage.index, stage.id)), offset);
+    offset = await copyFrom(stageLogPath(workspace, runId, stage), offset);
     if (!options.follow) return 0;
     if (stageRef === undefined && run.current_state.stage > index) {
       index++;
@@ -57,8 +55,3 @@ async function copyFrom(file: string, offset: number): Promise<number> {
   return size;
 }
 
-// The path is rebuilt from the stage's index and checked id, never taken from metadata.json's `log` field.
-function safeLogPath(index: number, stageId: string): string {
-  if (!STAGE_ID.test(stageId)) throw new PipeError('ERR_METADATA_CORRUPT', `stage id ${JSON.stringify(stageId)} is not valid`);
-  return stageLogName(index, stageId);
-}

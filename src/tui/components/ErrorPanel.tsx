@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Box, Text } from 'ink';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
+import { failedStage } from '../../shared/derive-run.js';
 import { toneColor, useDisplay } from '../display.js';
 import { errorHint } from '../error-hints.js';
 
@@ -16,7 +17,7 @@ export interface ErrorPanelProps {
 // What failed and why: the code, the message, exit code or signal, the error entity, a hint, the log's end.
 export function ErrorPanel({ run, runDir, logLines, width }: ErrorPanelProps) {
   const display = useDisplay();
-  const stage = run.stages.find((s) => s.error && s.status !== 'succeeded' && s.status !== 'skipped') ?? null;
+  const stage = failedStage(run);
   const error = stage?.error ?? null;
   const code = error?.code ?? run.error?.code;
   if (!code) return null;
