@@ -2,6 +2,7 @@
 // many times a day feels.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+import { yogaNoFetch } from './yoga-no-fetch.mjs';
 
 // Chunk names carry hashes: start clean so old ones do not pile up.
 rmSync('dist', { recursive: true, force: true });
@@ -33,5 +34,6 @@ await build({
   },
   // Ink imports react-devtools-core only under DEV=true; a stub keeps the bundle whole and small.
   alias: { 'react-devtools-core': './scripts/devtools-stub.js' },
+  plugins: [yogaNoFetch],
   logLevel: 'warning',
 });

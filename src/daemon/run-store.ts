@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PipeError } from '../shared/errors.js';
 import { STAGE_ID, isRunId, stageLogName } from '../shared/names.js';
 import { RunMetadata, RunSummary } from '../shared/metadata-schema.js';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { newRunId } from './run-id.js';
 
 export const METADATA_FILE = 'metadata.json';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Stable codes: users grep for them and scripts branch on them, so never rename one.
 export const ErrorCode = z.enum([

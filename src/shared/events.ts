@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Entity, RunStatus, StageError, RunError } from './metadata-schema.js';
 
 // Every state change of a run is one of these, numbered by `seq` (1, 2, 3… per run, no gaps).

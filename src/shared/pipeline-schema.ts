@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Duration } from './duration.js';
 import { ANY_ERROR_CODE } from './errors.js';
 import { PIPELINE_NAME, STAGE_ID, paramEnvName } from './names.js';

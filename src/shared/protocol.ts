@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RunEvent } from './events.js';
 import { RunMetadata } from './metadata-schema.js';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 // One line per problem, `stages.1.run: required`, so a user can find each in the file without a stack trace.
 export function formatIssues(error: z.ZodError): string[] {
