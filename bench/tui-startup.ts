@@ -1,7 +1,7 @@
 import { type BenchResult, median, monotonicMs, pause, withDaemon, withWorkspace } from './bench-helpers.js';
 import { HEADER, LIVE, launchTui, pollScreen, withTmux, writeFinishedRuns } from './tui-harness.js';
 
-const LAUNCHES = 5;
+const LAUNCHES = 9;
 /** Finished runs in the workspace, so the first live frame has a list and a run's stages to draw. */
 const RUNS = 5;
 const POLL_MS = 2;

@@ -63,7 +63,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     log(`${signal}: stopping`);
     feed.close();
     for (const server of servers) server.close();
-    await manager.shutdown(`the daemon was stopped (${signal}); resume the run to go on`);
+    // Its stages are stopped even when their folders are gone (a deleted workspace); the daemon exits either way.
+    await manager.shutdown(`the daemon was stopped (${signal}); resume the run to go on`).catch((error) => log(`shutdown: ${String(error)}`));
     try {
       unlinkSync(paths.socket);
     } catch {
@@ -74,7 +75,14 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // A workspace deleted (rm -rf) takes .pipe-tui with it: nothing can reach this daemon any more, and its runs'
+  // folders are gone. Rather than run on unseen, it stops.
+  setInterval(() => {
+    if (!existsSync(paths.dir)) void stop('workspace deleted');
+  }, WORKSPACE_CHECK_MS).unref();
 }
+
+const WORKSPACE_CHECK_MS = 5000;
 
 async function listenUnix(socket: string): Promise<Server> {
   if (socket.length > 100) throw new PipeError('ERR_IO', `socket path too long for a Unix socket (${socket.length} bytes): use a shorter workspace path`);

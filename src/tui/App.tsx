@@ -12,6 +12,7 @@ import { useEntityContent } from './hooks/use-entity-content.js';
 import { entityPath } from '../daemon/entity-files.js';
 import type { Entity, RunMetadata } from '../shared/metadata-schema.js';
 import { Footer } from './components/Footer.js';
+import { Header } from './components/Header.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { LogPane } from './components/LogPane.js';
 import { Picker } from './components/Picker.js';
@@ -94,7 +95,7 @@ export function App({ workspace, startDaemon = true }: AppProps) {
 
   return (
     <Box flexDirection="column" width={columns}>
-      <Text bold wrap="truncate">{`pipe-tui · ${workspace}`}</Text>
+      <Header workspace={workspace} />
       {ui.overlay === 'help' ? <HelpOverlay /> : null}
       {ui.overlay === 'picker' ? <Picker matches={matches} query={ui.query} pick={ui.pick} /> : null}
       {ui.overlay === 'entities' && run ? <EntityList entities={run.entities} pick={ui.pick} height={Math.max(3, rows - 5)} width={columns} /> : null}

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { isTerminal } from '../shared/metadata-schema.js';
@@ -68,9 +68,22 @@ export function watchRunFolders(workspace: string, onChange: (entries: Map<strin
   moving.on('change', (file) => path.basename(file) === 'metadata.json' && enqueue(path.dirname(file)));
   moving.on('error', () => undefined);
 
-  const folders: FSWatcher = watch(runsDir(workspace), { depth: 0, ignoreInitial: false });
-  folders.on('addDir', (dir) => dir !== runsDir(workspace) && enqueue(dir));
+  // chokidar's first scan reports every folder, but only after walking them all; a plain listing gets the first
+  // reads going at once. Each folder is enqueued by whichever sees it first.
+  const seen = new Set<string>();
+  const found = (dir: string): void => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    enqueue(dir);
+  };
+  const root = runsDir(workspace);
+  void readdir(root, { withFileTypes: true })
+    .then((list) => list.filter((d) => d.isDirectory()).forEach((d) => found(path.join(root, d.name))))
+    .catch(() => undefined);
+  const folders: FSWatcher = watch(root, { depth: 0, ignoreInitial: false });
+  folders.on('addDir', (dir) => dir !== root && found(dir));
   folders.on('unlinkDir', (dir) => {
+    seen.delete(dir);
     if (entries.delete(path.basename(dir))) changed();
   });
   folders.on('ready', changed);

@@ -1,7 +1,8 @@
+import type { ReactNode } from 'react';
 import { render } from 'ink';
 import { PipeError } from '../shared/errors.js';
-import { App } from './App.js';
 import { DisplayContext } from './display.js';
+import { StartScreen } from './components/StartScreen.js';
 import { hiddenCiEnv } from '../cli/interactive-env.js';
 
 export interface TuiOptions {
@@ -16,12 +17,20 @@ export async function runTui(options: TuiOptions): Promise<number> {
   }
   Object.assign(process.env, hiddenCiEnv);
   const display = { ascii: options.ascii, color: !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb' };
-  const app = render(
-    <DisplayContext.Provider value={display}>
-      <App workspace={options.workspace} />
-    </DisplayContext.Provider>,
-    { maxFps: 30, exitOnCtrlC: true, patchConsole: false },
-  );
+  const screen = (body: ReactNode) => <DisplayContext.Provider value={display}>{body}</DisplayContext.Provider>;
+  // Drawn first, loaded second: the frame is up while the rest of the TUI (the schemas, the feed client, the folder
+  // watcher) loads. Raw mode meanwhile keeps early keys unechoed and waiting in the terminal for the app to read.
+  process.stdin.setRawMode(true);
+  const loading = import('./App.js');
+  const app = render(screen(<StartScreen workspace={options.workspace} />), { maxFps: 30, exitOnCtrlC: true, patchConsole: false });
+  try {
+    const { App } = await loading;
+    app.rerender(screen(<App workspace={options.workspace} />));
+  } catch (error) {
+    app.unmount();
+    process.stdin.setRawMode(false);
+    throw error;
+  }
   await app.waitUntilExit();
   return 0;
 }

@@ -70,4 +70,15 @@ describeTerminal('the TUI in a real terminal (tmux, 80x24, NO_COLOR)', () => {
     const help = await session.waitForScreen(/Keys/);
     expect(help).toContain('quit (the daemon and its runs go on)');
   });
+
+  it('keeps keys typed before the screen is up', async () => {
+    const ws = await tempWorkspace(PIPELINES);
+    const session = await TmuxSession.start(`node ${BIN} --workspace ${ws}`, { env: { NO_COLOR: '1' } });
+    sessions.push(session);
+    // Sent as the process starts: the TUI has not drawn a thing yet, let alone loaded its key handler.
+    await session.keys('?');
+    const help = await session.waitForScreen(/Keys/, 15_000);
+    expect(help).not.toMatch(/^\?/m); // not echoed onto the screen by a terminal still in cooked mode
+    await session.waitForScreen(/● live/, 15_000); // the daemon it started is up, and stopped with the workspace
+  });
 });

@@ -3,6 +3,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRun } from '../../src/daemon/create-run.js';
+import { lockHolder } from '../../src/daemon/daemon-lock.js';
+import { daemonPaths } from '../../src/daemon/daemon-paths.js';
 import { loadPipeline } from '../../src/daemon/pipeline-files.js';
 import { runPipeline } from '../../src/daemon/pipeline-runner.js';
 import type { RunRecorder } from '../../src/daemon/run-recorder.js';
@@ -20,8 +22,20 @@ export async function tempWorkspace(pipelines: Record<string, string> = {}): Pro
   return ws;
 }
 
+// A daemon a test started through the TUI or the CLI dies with its workspace, so none outlives the suite.
 export async function removeWorkspaces(): Promise<void> {
-  await Promise.all(made.splice(0).map((ws) => rm(ws, { recursive: true, force: true })));
+  const list = made.splice(0);
+  for (const ws of list) {
+    const pid = lockHolder(daemonPaths(ws).pid);
+    if (pid === null) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      continue;
+    }
+    await waitFor(`daemon ${pid} to die`, () => !isAlive(pid));
+  }
+  await Promise.all(list.map((ws) => rm(ws, { recursive: true, force: true })));
 }
 
 export interface Ran {

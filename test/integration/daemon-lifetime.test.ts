@@ -1,11 +1,11 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockHolder } from '../../src/daemon/daemon-lock.js';
 import { daemonPaths } from '../../src/daemon/daemon-paths.js';
 import { BIN, cli } from '../helpers/cli.js';
-import { startDaemon, stopDaemons, waitForRun } from '../helpers/daemon.js';
+import { startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
 import { isAlive, removeWorkspaces, tempWorkspace, waitFor } from '../helpers/workspace.js';
 
 afterEach(async () => {
@@ -60,5 +60,15 @@ describe('the daemon process', () => {
     const after = await waitForRun(ws, runId, 'to be interrupted', (r) => r.status === 'interrupted');
     expect(after.error?.code).toBe('ERR_INTERRUPTED');
     expect(lockHolder(daemonPaths(ws).pid)).toBeNull();
+  });
+
+  it('stops by itself, with its stages, when its workspace is deleted', async () => {
+    const ws = await tempWorkspace({ slow: "stages:\n  - id: one\n    run: 'sleep 30'\n" });
+    const pid = await startDaemon(ws);
+    const runId = await startRun(ws, 'slow');
+    const run = await waitForRun(ws, runId, 'to be running', (r) => r.stages[0]?.pgid !== undefined);
+    await rm(ws, { recursive: true, force: true });
+    await waitFor('the daemon to stop', () => !isAlive(pid), 15_000);
+    await waitFor('the stage to stop', () => !isAlive(run.stages[0]?.pgid as number), 5000);
   });
 });

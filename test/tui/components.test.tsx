@@ -6,6 +6,7 @@ import { HelpOverlay } from '../../src/tui/components/HelpOverlay.js';
 import { Picker } from '../../src/tui/components/Picker.js';
 import { RunDetail } from '../../src/tui/components/RunDetail.js';
 import { RunList } from '../../src/tui/components/RunList.js';
+import { StartScreen } from '../../src/tui/components/StartScreen.js';
 import { DisplayContext, toneColor } from '../../src/tui/display.js';
 import type { RunEntry } from '../../src/tui/run-entries.js';
 import { T0, states } from './run-states.js';
@@ -78,6 +79,14 @@ describe('ErrorPanel', () => {
 
   it('explains an interrupted run', () => {
     expect(frame(<ErrorPanel run={states.interrupted()} runDir="/ws/runs/r1" logLines={[]} width={100} />)).toContain('hint: the daemon stopped under this run; r resumes it');
+  });
+});
+
+describe('StartScreen', () => {
+  it('draws the header and footer of the full screen while the rest loads', () => {
+    const lines = frame(<StartScreen workspace="/srv/ws" />).split('\n');
+    expect(lines[0]).toBe('pipe-tui · /srv/ws');
+    expect(lines[1]).toMatch(/j\/k runs .* ● connecting…$/);
   });
 });
 
