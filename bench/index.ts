@@ -12,6 +12,7 @@ import { progressFlood } from './progress-flood.js';
 import { stageOverhead } from './stage-overhead.js';
 import { tuiIdleCpu } from './tui-idle-cpu.js';
 import { tuiLatency } from './tui-latency.js';
+import { tuiLogPaging } from './tui-log-paging.js';
 import { tuiRss } from './tui-rss.js';
 import { tuiStartup } from './tui-startup.js';
 
@@ -25,6 +26,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'tui-startup', run: tuiStartup },
   { name: 'tui-idle-cpu', run: tuiIdleCpu },
   { name: 'tui-rss', run: tuiRss },
+  { name: 'tui-log-paging', run: tuiLogPaging },
   { name: 'ls-json', run: lsJson },
 ];
 

@@ -232,7 +232,7 @@ export interface Seen {
  * Captures `target` every `intervalMs` (one capture at a time, back to back when a capture takes longer) until
  * the screen matches `pattern`; fails with the last screen.
  */
-export async function pollScreen(tmux: TmuxControl, target: string, pattern: RegExp, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<Seen> {
+export async function pollScreen(tmux: TmuxControl, target: string, pattern: RegExp | ((screen: string) => boolean), options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<Seen> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 2;
   const deadline = monotonicMs() + timeoutMs;
@@ -243,7 +243,7 @@ export async function pollScreen(tmux: TmuxControl, target: string, pattern: Reg
     screen = await tmux.capture(target);
     const at = monotonicMs();
     polls++;
-    if (pattern.test(screen)) return { screen, at, polls };
+    if (typeof pattern === 'function' ? pattern(screen) : pattern.test(screen)) return { screen, at, polls };
     if (at > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the screen to show ${pattern}\n--- last screen ---\n${screen}`);
     const wait = start + intervalMs - monotonicMs();
     if (wait > 0) await pause(wait);

@@ -19,7 +19,7 @@ import { Picker } from './components/Picker.js';
 import { RunDetail } from './components/RunDetail.js';
 import { RunList } from './components/RunList.js';
 import { useCommands } from './hooks/use-commands.js';
-import { useLogTail } from './hooks/use-log-tail.js';
+import { useLogView } from './hooks/use-log-view.js';
 import { useNow } from './hooks/use-now.js';
 import { useRuns } from './hooks/use-runs.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -58,8 +58,8 @@ export function App({ workspace, startDaemon = true }: AppProps) {
   const logFile = stage && selectedId ? safeLogPath(workspace, selectedId, stage) : null;
   const broken = failed ? failedStage(failed) : null;
   const errorLog = broken && selectedId ? safeLogPath(workspace, selectedId, broken) : null;
-  const logLines = useLogTail(logFile, box.log, columns, ui.follow ? 0 : ui.scroll, ui.showLog);
-  const errorLines = useLogTail(errorLog, box.errorLog, columns - 4, 0, failed !== null);
+  const log = useLogView(logFile, box.log, columns, ui.logTop, ui.showLog);
+  const errorLines = useLogView(errorLog, box.errorLog, columns - 4, null, failed !== null).lines;
 
   // Loaded at start (so fast typing after n finds them) and again each time the picker opens.
   const pickerOpen = ui.overlay === 'picker';
@@ -76,11 +76,13 @@ export function App({ workspace, startDaemon = true }: AppProps) {
 
   // The key handler reads the newest render's values through a ref: Ink may call a handler registered by an
   // earlier render (its effects flush after the frame), and a stale one would act on an old screen.
-  const latest = useRef({ ui, send, context: {} as KeyContext });
+  const latest = useRef({ ui, send, page: log.page, logFile, context: {} as KeyContext });
   latest.current = {
     ui,
     send,
-    context: { ids, selectedId, stageCount: run?.stages.length ?? 0, stageIndex, entityCount: run?.entities.length ?? 0, pipelines, logRows: box.log, user: userInfo().username },
+    page: log.page,
+    logFile,
+    context: { ids, selectedId, stageCount: run?.stages.length ?? 0, stageIndex, entityCount: run?.entities.length ?? 0, pipelines, user: userInfo().username },
   };
   useInput((input, key) => {
     const { actions, effects, state } = handleKeys(latest.current.ui, input, key, latest.current.context);
@@ -89,7 +91,12 @@ export function App({ workspace, startDaemon = true }: AppProps) {
     for (const action of actions) dispatch(action);
     for (const effect of effects) {
       if (effect.type === 'exit') exit();
-      else latest.current.send(effect.body, effect.done);
+      else if (effect.type === 'command') latest.current.send(effect.body, effect.done);
+      else {
+        // The answer applies only to the log it was asked of, should the selection move meanwhile.
+        const file = latest.current.logFile;
+        void latest.current.page(effect.move).then((top) => latest.current.logFile === file && dispatch({ type: 'log-top', top }));
+      }
     }
   });
 
@@ -107,7 +114,7 @@ export function App({ workspace, startDaemon = true }: AppProps) {
           {run ? <Box marginTop={1}><RunDetail run={run} stage={stageIndex} entityRows={box.entities} width={columns} now={now} /></Box> : null}
           {entry && !entry.ok ? <Text>{`${entry.runId}: ${entry.code}: ${entry.message}`}</Text> : null}
           {failed && selectedId ? <ErrorPanel run={failed} runDir={runDir(workspace, selectedId)} logLines={errorLines} width={columns} /> : null}
-          {ui.showLog && stage ? <LogPane title={`log: ${stage.id}`} lines={logLines} follow={ui.follow} /> : null}
+          {ui.showLog && stage ? <LogPane title={`log: ${stage.id}`} lines={log.lines} follow={ui.logTop === null} /> : null}
           {runs.circuits.filter((c) => c.open_until).map((c) => (
             <Text key={c.key}>{`circuit ${c.key} open until ${c.open_until?.slice(11, 19)}`}</Text>
           ))}

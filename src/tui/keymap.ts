@@ -1,4 +1,5 @@
 import type { Command } from '../shared/protocol.js';
+import type { PageMove } from './hooks/use-log-view.js';
 import { type UiAction, type UiState, filterPipelines, uiReducer } from './ui-state.js';
 
 /** What a key needs to know of the screen besides the UI state. */
@@ -9,7 +10,6 @@ export interface KeyContext {
   stageIndex: number;
   entityCount: number;
   pipelines: string[];
-  logRows: number;
   user: string;
 }
 
@@ -24,11 +24,14 @@ export interface KeyFlags {
   delete?: boolean;
   pageUp?: boolean;
   pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
   ctrl?: boolean;
   meta?: boolean;
 }
 
-export type Effect = { type: 'exit' } | { type: 'command'; body: Command; done: string };
+/** Moves of the log pane need the file on disk, so they are effects; their answer comes back as `log-top`. */
+export type Effect = { type: 'exit' } | { type: 'command'; body: Command; done: string } | { type: 'log-page'; move: PageMove };
 
 export interface KeyResult {
   state: UiState;
@@ -85,9 +88,10 @@ function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): 
   if (key.leftArrow || input === 'h') return act({ type: 'stage', delta: -1, count: ctx.stageCount, current: ctx.stageIndex });
   if (key.rightArrow) return act({ type: 'stage', delta: 1, count: ctx.stageCount, current: ctx.stageIndex });
   if (key.return || input === 'l') return act({ type: 'toggle-log' });
-  if (input === 'f') return act({ type: 'toggle-follow' });
-  if (key.pageUp) return act({ type: 'scroll', lines: ctx.logRows });
-  if (key.pageDown) return act({ type: 'scroll', lines: -ctx.logRows });
+  if (input === 'f' || key.end) return act({ type: 'log-top', top: null });
+  if (key.pageUp) return { actions: [], effects: [{ type: 'log-page', move: 'up' }] };
+  if (key.pageDown) return { actions: [], effects: [{ type: 'log-page', move: 'down' }] };
+  if (key.home) return { actions: [], effects: [{ type: 'log-page', move: 'top' }] };
   if (input === '?') return act({ type: 'overlay', overlay: 'help' });
   if (input === 'n') return act({ type: 'overlay', overlay: 'picker' });
   const runId = ctx.selectedId;

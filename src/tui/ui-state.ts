@@ -9,10 +9,8 @@ export interface UiState {
   /** The selected stage for the log pane; null follows the run's current stage. */
   stage: number | null;
   showLog: boolean;
-  /** Log pane glued to the end of the file. */
-  follow: boolean;
-  /** Lines scrolled back from the end while not following. */
-  scroll: number;
+  /** Byte offset of the log pane's top line when scrolled back; null follows the end of the file. */
+  logTop: number | null;
   overlay: Overlay;
   query: string;
   pick: number;
@@ -20,14 +18,13 @@ export interface UiState {
   note: string | null;
 }
 
-export const initialUi: UiState = { selectedId: null, stage: null, showLog: false, follow: true, scroll: 0, overlay: null, query: '', pick: 0, note: null };
+export const initialUi: UiState = { selectedId: null, stage: null, showLog: false, logTop: null, overlay: null, query: '', pick: 0, note: null };
 
 export type UiAction =
   | { type: 'move'; delta: number; ids: string[] }
   | { type: 'stage'; delta: number; count: number; current: number }
   | { type: 'toggle-log' }
-  | { type: 'toggle-follow' }
-  | { type: 'scroll'; lines: number }
+  | { type: 'log-top'; top: number | null }
   | { type: 'overlay'; overlay: Overlay }
   | { type: 'query'; query: string }
   | { type: 'pick'; delta: number; count: number }
@@ -42,23 +39,19 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       if (action.ids.length === 0) return state;
       const at = Math.max(0, state.selectedId ? action.ids.indexOf(state.selectedId) : 0);
       const next = Math.min(action.ids.length - 1, Math.max(0, at + action.delta));
-      return { ...state, selectedId: action.ids[next] ?? null, stage: null, scroll: 0, follow: true };
+      return { ...state, selectedId: action.ids[next] ?? null, stage: null, logTop: null };
     }
     case 'select':
-      return { ...state, selectedId: action.id, stage: null, scroll: 0, follow: true };
+      return { ...state, selectedId: action.id, stage: null, logTop: null };
     case 'stage': {
       if (action.count === 0) return state;
       const from = state.stage ?? action.current;
-      return { ...state, stage: Math.min(action.count - 1, Math.max(0, from + action.delta)), scroll: 0, follow: true };
+      return { ...state, stage: Math.min(action.count - 1, Math.max(0, from + action.delta)), logTop: null };
     }
     case 'toggle-log':
       return { ...state, showLog: !state.showLog };
-    case 'toggle-follow':
-      return { ...state, follow: !state.follow, scroll: 0 };
-    case 'scroll': {
-      const scroll = Math.max(0, state.scroll + action.lines);
-      return { ...state, scroll, follow: scroll === 0 };
-    }
+    case 'log-top':
+      return { ...state, logTop: action.top };
     case 'overlay':
       return { ...state, overlay: action.overlay, query: '', pick: 0 };
     case 'query':

@@ -53,6 +53,24 @@ describe('the TUI app on real folders and a real daemon', () => {
     await screen(/read-only: no daemon connection, so no commands/);
   });
 
+  it('pages a long log with PgUp, PgDn, Home and End, read from the file on disk', async () => {
+    const ws = await tempWorkspace({ chatty: "stages:\n  - id: talk\n    run: 'i=1; while [ $i -le 5000 ]; do echo \"out $i\"; i=$((i+1)); done'\n" });
+    await cli(['run', 'chatty', '--foreground', '--workspace', ws]);
+    const { app, screen } = mount(ws);
+    await screen(/✔ chatty/);
+    app.stdin.write('l');
+    await screen(/log: talk \(following\)[\s\S]*out 5000/);
+    app.stdin.write('\u001b[5~'); // PgUp
+    const up = await screen(/scrolled back[\s\S]*out 49\d\d\b/);
+    expect(up).not.toContain('out 5000');
+    app.stdin.write('\u001b[1~'); // Home
+    await screen(/scrolled back: f follows\)\n=+ pipe-tui: stage talk.*\n *out 1\n *out 2\n/);
+    app.stdin.write('\u001b[6~'); // PgDn: the next page starts where this one ended
+    await screen(/scrolled back: f follows\)\n *out 1\d\n/);
+    app.stdin.write('\u001b[4~'); // End
+    await screen(/\(following\)[\s\S]*out 5000/);
+  });
+
   it('read-only, follows a run a foreground CLI starts after it opened, from its folder alone', async () => {
     const ws = await tempWorkspace({ steps: "stages:\n  - id: wait\n    run: 'for i in 1 2 3 4 5 6 7 8 9 10; do echo ::pipe:progress $i/10 step; sleep 0.2; done'\n" });
     await mkdir(path.join(ws, 'runs'));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { handleKeys } from '../../src/tui/keymap.js';
 import { initialUi } from '../../src/tui/ui-state.js';
 
-const ctx = { ids: ['r3', 'r2', 'r1'], selectedId: 'r3', stageCount: 5, stageIndex: 2, entityCount: 2, pipelines: ['podcast', 'hello', 'archive'], logRows: 10, user: 'ada' };
+const ctx = { ids: ['r3', 'r2', 'r1'], selectedId: 'r3', stageCount: 5, stageIndex: 2, entityCount: 2, pipelines: ['podcast', 'hello', 'archive'], user: 'ada' };
 
 describe('handleKeys', () => {
   it('takes a burst of typed-ahead keys one by one: n, g… Enter starts the match', () => {
@@ -24,13 +24,17 @@ describe('handleKeys', () => {
     expect(handleKeys(initialUi, 'q', {}, ctx).effects).toEqual([{ type: 'exit' }]);
   });
 
-  it('moves with j/k and arrows, opens help with ?, toggles the log with l and follow with f', () => {
+  it('moves with j/k and arrows, opens help with ?, toggles the log with l, follows with f or End, pages with PgUp, PgDn, Home', () => {
     expect(handleKeys(initialUi, 'j', {}, ctx).state.selectedId).toBe('r2');
     expect(handleKeys(initialUi, '', { downArrow: true }, ctx).state.selectedId).toBe('r2');
     expect(handleKeys(initialUi, '?', {}, ctx).state.overlay).toBe('help');
     expect(handleKeys(initialUi, 'l', {}, ctx).state.showLog).toBe(true);
-    expect(handleKeys(initialUi, 'f', {}, ctx).state.follow).toBe(false);
-    expect(handleKeys(initialUi, '', { pageUp: true }, ctx).state).toMatchObject({ scroll: 10, follow: false });
+    expect(handleKeys({ ...initialUi, logTop: 120 }, 'f', {}, ctx).state.logTop).toBeNull();
+    expect(handleKeys({ ...initialUi, logTop: 120 }, '', { end: true }, ctx).state.logTop).toBeNull();
+    // Paging needs the file: an effect, answered later with the new top.
+    expect(handleKeys(initialUi, '', { pageUp: true }, ctx).effects).toEqual([{ type: 'log-page', move: 'up' }]);
+    expect(handleKeys(initialUi, '', { pageDown: true }, ctx).effects).toEqual([{ type: 'log-page', move: 'down' }]);
+    expect(handleKeys(initialUi, '', { home: true }, ctx).effects).toEqual([{ type: 'log-page', move: 'top' }]);
   });
 
   it('does nothing to a run when none is selected', () => {

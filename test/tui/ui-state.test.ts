@@ -13,11 +13,13 @@ describe('uiReducer', () => {
     expect(s.selectedId).toBe('c');
   });
 
-  it('scrolls the log back, and following again resets it', () => {
-    let s = uiReducer(initialUi, { type: 'scroll', lines: 10 });
-    expect(s).toMatchObject({ scroll: 10, follow: false });
-    s = uiReducer(s, { type: 'scroll', lines: -20 });
-    expect(s).toMatchObject({ scroll: 0, follow: true });
+  it('holds the log pane at a byte offset when scrolled back, and follows again on another stage or run', () => {
+    let s = uiReducer(initialUi, { type: 'log-top', top: 4096 });
+    expect(s.logTop).toBe(4096);
+    s = uiReducer(s, { type: 'stage', delta: 1, count: 3, current: 0 });
+    expect(s.logTop).toBeNull();
+    s = uiReducer({ ...s, logTop: 10 }, { type: 'move', delta: 1, ids: ['a', 'b'] });
+    expect(s.logTop).toBeNull();
   });
 
   it('opens the picker with an empty query and keeps the pick inside the matches', () => {

@@ -10,7 +10,7 @@ export const KEYS: [string, string][] = [
   ['r', 'resume the selected run from its first stage not done'],
   ['a', "approve the selected run's waiting stage"],
   ['l', 'show or hide the log of the selected stage'],
-  ['f', 'follow the log; PgUp / PgDn scroll back and forth'],
+  ['f', 'follow the log; PgUp / PgDn page back and forth, Home / End its start / end'],
   ['?', 'this help'],
   ['q', 'quit (the daemon and its runs go on)'],
 ];

@@ -1,0 +1,100 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { lastPageTop, lineStartAfter, lineStartBefore, readPage } from '../log-file.js';
+
+/** A fallback for files not there yet or filesystems without change events. */
+const POLL_MS = 1000;
+
+export type PageMove = 'up' | 'down' | 'top';
+
+export interface LogView {
+  lines: string[];
+  /** The top a move leads to: a byte offset, or null for the end (following). */
+  page: (move: PageMove) => Promise<number | null>;
+}
+
+// A window of `height` lines of a log file: its end while following (`top` null), else the lines from the byte
+// offset `top`. Read from disk on every change of the file, so memory is the window whatever the log's size.
+export function useLogView(file: string | null, height: number, width: number, top: number | null, active: boolean): LogView {
+  const [lines, setLines] = useState<string[]>([]);
+  useEffect(() => {
+    if (!file || !active) return;
+    let stopped = false;
+    let lastSize = -1;
+    let reading = false;
+    let again = false;
+    const read = async (): Promise<void> => {
+      // One read at a time; changes meanwhile ask for one more.
+      if (reading) return void (again = true);
+      reading = true;
+      try {
+        const handle = await open(file, 'r').catch(() => null);
+        if (!handle) return;
+        try {
+          const { size } = await handle.stat();
+          if (size === lastSize || stopped) return;
+          lastSize = size;
+          const from = top ?? (await lastPageTop(handle, size, height));
+          const page = await readPage(handle, from, height, width, size);
+          if (!stopped) setLines(page);
+        } finally {
+          await handle.close();
+        }
+      } finally {
+        reading = false;
+        if (again && !stopped) {
+          again = false;
+          void read();
+        }
+      }
+    };
+    let watcher: FSWatcher | null = null;
+    try {
+      watcher = watch(file, () => void read());
+      watcher.on('error', () => undefined);
+    } catch {
+      // Not there yet: the poll finds it.
+    }
+    void read();
+    const timer = setInterval(() => void read(), POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      watcher?.close();
+    };
+  }, [file, height, width, top, active]);
+
+  // Moves are chained so that quick key presses each start from where the previous one landed.
+  const chain = useRef<Promise<number | null>>(Promise.resolve(top));
+  const pending = useRef(0);
+  if (pending.current === 0) chain.current = Promise.resolve(top);
+  const page = useCallback(
+    (move: PageMove): Promise<number | null> => {
+      pending.current++;
+      chain.current = chain.current
+        .then((from) => (file ? moveTop(file, from, move, height) : null))
+        .catch(() => null)
+        .finally(() => pending.current--);
+      return chain.current;
+    },
+    [file, height],
+  );
+  return { lines: active ? lines : [], page };
+}
+
+async function moveTop(file: string, from: number | null, move: PageMove, height: number): Promise<number | null> {
+  if (move === 'top') return 0;
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const end = await lastPageTop(handle, size, height);
+    const base = from ?? end;
+    if (move === 'up') return lineStartBefore(handle, base, height);
+    const next = await lineStartAfter(handle, base, height, size);
+    // Paging down onto the last page is following again.
+    return next >= end ? null : next;
+  } finally {
+    await handle.close();
+  }
+}
