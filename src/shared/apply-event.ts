@@ -14,7 +14,7 @@ export function applyEvent(state: RunMetadata | null, event: RunEvent): RunMetad
   if (event.type === 'run.created') return state ?? createdState(event);
   if (!state || event.seq <= state.seq) return state;
   const next = reduce(state, event);
-  return deriveRun({ ...next, seq: event.seq });
+  return deriveRun({ ...next, seq: event.seq }, event.at);
 }
 
 function createdState(event: Extract<RunEvent, { type: 'run.created' }>): RunMetadata {
@@ -38,8 +38,9 @@ function createdState(event: Extract<RunEvent, { type: 'run.created' }>): RunMet
     error: null,
     total_cost_usd: 0,
     eta_ms: null,
+    eta_at: null,
     seq: event.seq,
-  });
+  }, event.at);
 }
 
 function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
@@ -70,8 +71,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
     case 'stage.progress':
       return withStage(state, event.stage, (s) => ({
         ...s,
-        progress: { current: event.current, total: event.total, message: event.message },
-        eta_ms: rateEta(s.attempt_started_at ?? s.started_at, at, event.current, event.total),
+        progress: { current: event.current, total: event.total, message: event.message, at },
       }));
     case 'stage.cost':
       return withStage(state, event.stage, (s) => ({ ...s, cost_usd: round6(s.cost_usd + event.usd) }));
@@ -111,9 +111,21 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
       return { ...state, stages, status: 'interrupted', ended_at: at, error: { code: event.error.code, message: event.error.message, stage } };
     }
     case 'stage.reset':
-      return withStage(state, event.stage, (s) => pendingStage(s.id, s.index, s.optional, s.max_attempts, s.outputs, event.reason));
+      return withStage(state, event.stage, (s) => ({
+        ...pendingStage(s.id, s.index, s.optional, s.max_attempts, s.outputs, event.reason),
+        expected_ms: s.expected_ms,
+        expected_samples: s.expected_samples,
+      }));
     case 'stage.awaiting_approval':
       return withStage(state, event.stage, (s) => ({ ...s, status: 'awaiting_approval', approval_timeout_at: event.timeout_at }), { status: 'awaiting_approval' });
+    case 'run.estimated':
+      return {
+        ...state,
+        stages: state.stages.map((s, i) => {
+          const e = event.stages[i];
+          return e ? { ...s, expected_ms: e.expected_ms, expected_samples: e.samples } : s;
+        }),
+      };
     case 'stage.approved':
       return withStage(state, event.stage, (s) => ({ ...s, status: 'pending', approval_timeout_at: null, approved_by: event.by, approved_at: at }), { status: 'running' });
   }
@@ -135,6 +147,8 @@ function pendingStage(id: string, index: number, optional: boolean, maxAttempts:
     duration_ms: null,
     progress: null,
     eta_ms: null,
+    expected_ms: null,
+    expected_samples: 0,
     cost_usd: 0,
     error: null,
     log: stageLogName(index, id),
@@ -166,13 +180,6 @@ function withStage(
   const stages = state.stages.slice();
   stages[index] = change(stage);
   return { ...state, ...run, stages };
-}
-
-// Until history-based estimates exist, a stage's ETA follows its substage rate so far.
-function rateEta(startedAt: string | null, at: string, current: number, total: number): number | null {
-  if (!startedAt || current <= 0 || total <= current) return total > 0 && current >= total ? 0 : null;
-  const elapsed = Date.parse(at) - Date.parse(startedAt);
-  return Math.max(0, Math.round((elapsed / current) * (total - current)));
 }
 
 const round6 = (n: number): number => Math.round(n * 1e6) / 1e6;

@@ -51,6 +51,12 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ ...Base, ...StageRef, type: z.literal('stage.reset'), reason: z.string() }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.awaiting_approval'), timeout_at: z.string().nullable() }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.approved'), by: z.string() }),
+  /** Each stage's usual duration from the pipeline's history, as the run starts; null where there is none. */
+  z.object({
+    ...Base,
+    type: z.literal('run.estimated'),
+    stages: z.array(z.object({ expected_ms: z.number().nullable(), samples: z.number().int().min(0) })),
+  }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;
 export type RunEventType = RunEvent['type'];

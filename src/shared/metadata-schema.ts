@@ -25,6 +25,8 @@ export const Progress = z.object({
   current: z.number(),
   total: z.number(),
   message: z.string().nullable().default(null),
+  /** When the stage reported it: the rate, and so the ETA, is measured up to here. */
+  at: Iso.nullable().default(null),
 });
 export type Progress = z.infer<typeof Progress>;
 
@@ -53,6 +55,10 @@ export const StageState = z.object({
   duration_ms: z.number().nullable(),
   progress: Progress.nullable(),
   eta_ms: z.number().nullable(),
+  /** The stage's usual duration from this pipeline's history as the run started (median of recent runs), or null. */
+  expected_ms: z.number().nullable().default(null),
+  /** How many past runs of the stage that figure comes from. */
+  expected_samples: z.number().int().default(0),
   cost_usd: z.number(),
   error: StageError.nullable(),
   log: z.string(),
@@ -106,6 +112,8 @@ export const RunMetadata = z.object({
   error: RunError.nullable(),
   total_cost_usd: z.number(),
   eta_ms: z.number().nullable(),
+  /** When `eta_ms` was estimated: the time of the event that last changed the run. */
+  eta_at: Iso.nullable().default(null),
   seq: z.number().int(),
 });
 export type RunMetadata = z.infer<typeof RunMetadata>;

@@ -139,7 +139,7 @@ describe('applyEvent', () => {
   it('records progress and estimates the stage ETA from its rate so far', () => {
     const state = upTo(4);
     // 2 of 10 done in 4 s: 8 left at 2 s each.
-    expect(stage(state, 0).progress).toEqual({ current: 2, total: 10, message: 'Synthesizing segments' });
+    expect(stage(state, 0).progress).toEqual({ current: 2, total: 10, message: 'Synthesizing segments', at: t(5) });
     expect(stage(state, 0).eta_ms).toBe(16_000);
     // No stage has finished yet, so the run's ETA cannot count the two pending stages.
     expect(state.eta_ms).toBeNull();
@@ -192,13 +192,18 @@ describe('applyEvent', () => {
     expect(state.completed_outputs).toEqual(['out/script.txt']);
   });
 
-  it('estimates the run ETA from the running stage plus the mean of finished ones for each pending one', () => {
-    // Stage 1 has no ETA yet: so has the run.
-    expect(upTo(11).eta_ms).toBeNull();
+  it('has no run ETA while a stage still to run has no history, and sums the stages once the run has estimates', () => {
+    // Stage 1: 1 of 4 in 1 s → 3 s left; but publish has neither history nor progress: the run's ETA is unknown.
     const state = upTo(12);
-    // Stage 1: 1 of 4 in 1 s → 3 s left; one pending stage at the 10 s mean of finished stages.
     expect(stage(state, 1).eta_ms).toBe(3000);
-    expect(state.eta_ms).toBe(13_000);
+    expect(state.eta_ms).toBeNull();
+    const estimated = ev(21, 2, { type: 'run.estimated', stages: [{ expected_ms: 9000, samples: 10 }, { expected_ms: 4000, samples: 10 }, { expected_ms: 2000, samples: 1 }] });
+    const withHistory = fold([...happy.slice(0, 2), { ...estimated, seq: 3 }, ...happy.slice(2, 12).map((e) => ({ ...e, seq: e.seq + 1 }))]);
+    expect(stage(withHistory, 2)).toMatchObject({ expected_ms: 2000, expected_samples: 1 });
+    // Stage 1 at 1/4: a quarter on the rate (3 s left), the rest on history (4 s less the 1 s it has run) → 3 s.
+    expect(stage(withHistory, 1).eta_ms).toBe(3000);
+    expect(withHistory.eta_ms).toBe(3000 + 2000);
+    expect(withHistory.eta_at).toBe(t(13));
   });
 
   it('marks a stage retrying with its error and the time of the next attempt', () => {
@@ -273,7 +278,7 @@ describe('applyEvent', () => {
     ];
     bodies.forEach((body, i) => {
       const next = fold([ev(4 + i, 4, body)], state);
-      expect(next).toEqual({ ...state, seq: 4 + i });
+      expect(next).toEqual({ ...state, seq: 4 + i, eta_at: t(4) });
     });
   });
 
@@ -348,12 +353,12 @@ describe('deriveRun', () => {
       total_cost_usd: 123,
       eta_ms: -1,
     };
-    expect(deriveRun(scrambled)).toEqual(state);
+    expect(deriveRun(scrambled, state.eta_at ?? '')).toEqual(state);
   });
 
   it('points at the last stage when every stage is finished', () => {
     const state = upTo(19);
     expect(state.current_state.stage).toBe(2);
-    expect(deriveRun({ ...state, stages: [] }).current_state).toEqual({ stage: 0, step: '', progress: '0/0' });
+    expect(deriveRun({ ...state, stages: [] }, t(30)).current_state).toEqual({ stage: 0, step: '', progress: '0/0' });
   });
 });
