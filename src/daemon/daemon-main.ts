@@ -8,6 +8,7 @@ import { acquireLock } from './daemon-lock.js';
 import { type DaemonPaths, daemonPaths } from './daemon-paths.js';
 import { DEFAULT_GRACE_MS } from './executor.js';
 import { FeedServer } from './feed-server.js';
+import { History } from './history.js';
 import { warnOnce } from './logind-check.js';
 import { recoverRuns } from './recovery.js';
 import { RunManager } from './run-manager.js';
@@ -38,7 +39,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     cooldownMs: options.circuitCooldownMs ?? 60_000,
     file: paths.circuits,
   });
-  const manager = new RunManager({ workspace: options.workspace, concurrency: options.concurrency ?? cpus().length, graceMs, circuits });
+  const history = await History.open(options.workspace);
+  const manager = new RunManager({ workspace: options.workspace, concurrency: options.concurrency ?? cpus().length, graceMs, circuits, history });
   const report = await recoverRuns(options.workspace, manager, graceMs);
   for (const [what, ids] of Object.entries(report)) if (ids.length) log(`recovery: ${what}: ${ids.join(' ')}`);
 

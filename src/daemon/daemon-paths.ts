@@ -10,6 +10,8 @@ export function daemonPaths(workspace: string) {
     log: path.join(dir, 'daemon.log'),
     token: path.join(dir, 'token'),
     circuits: path.join(dir, 'circuits.json'),
+    /** Every finished stage, one line each: ETAs and stats read it (history.ts). */
+    history: path.join(dir, 'history.ndjson'),
     logindWarned: path.join(dir, 'logind-warned'),
   };
 }

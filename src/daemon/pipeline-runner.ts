@@ -5,6 +5,7 @@ import type { RunMetadata, StageError } from '../shared/metadata-schema.js';
 import { toPipeError } from '../shared/errors.js';
 import { DEFAULT_GRACE_MS, type Executor } from './executor.js';
 import { localExecutor } from './local-executor.js';
+import { type History, recordHistory } from './history.js';
 import { LogFile } from './log-file.js';
 import { backoffDelay, isRetryable, maxAttempts } from './retry-policy.js';
 import type { RunRecorder } from './run-recorder.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   graceMs?: number;
   approvals?: ApprovalGate;
   circuits?: Circuits;
+  /** The pipeline's past runs: each stage's usual duration for the ETA, and where finished stages are recorded. */
+  history?: History;
 }
 
 class AttemptFailed extends Error {
@@ -36,6 +39,9 @@ export async function runPipeline(options: RunOptions): Promise<RunMetadata> {
   const { recorder, pipeline } = options;
   const signal = options.signal ?? new AbortController().signal;
   recorder.emit({ type: 'run.started', runner_pid: process.pid });
+  const { history } = options;
+  const stopRecording = history ? recordHistory(recorder, history) : () => undefined;
+  if (history) recorder.emit({ type: 'run.estimated', stages: history.estimates(recorder.state.pipeline, recorder.state.stages.map((s) => s.id)) });
   try {
     for (const [index, stage] of pipeline.stages.entries()) {
       if (recorder.state.stages[index]?.status === 'succeeded') continue;
@@ -59,6 +65,8 @@ export async function runPipeline(options: RunOptions): Promise<RunMetadata> {
     // Only the recorder's own I/O can land here (a full disk); say so with a code rather than die.
     const error = toPipeError(thrown);
     recorder.emit({ type: 'run.finished', status: 'failed', error: { code: error.code, message: error.message, stage: null } });
+  } finally {
+    stopRecording();
   }
   await recorder.flush();
   return recorder.state;

@@ -7,6 +7,7 @@ import type { PipelineSpec } from '../shared/pipeline-schema.js';
 import { ApprovalGates } from './approval-gates.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { createRun } from './create-run.js';
+import type { History } from './history.js';
 import { type LoadedPipeline, loadPipeline } from './pipeline-files.js';
 import { runPipeline } from './pipeline-runner.js';
 import { killStageGroups } from './process-groups.js';
@@ -21,6 +22,7 @@ export interface ManagerOptions {
   concurrency: number;
   graceMs: number;
   circuits: CircuitBreaker;
+  history?: History;
 }
 
 interface LiveRun {
@@ -189,6 +191,7 @@ export class RunManager {
         graceMs: this.options.graceMs,
         approvals: this.approvals,
         circuits: this.options.circuits,
+        history: this.options.history,
       })
         .then(
           () => undefined,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createRun } from '../../src/daemon/create-run.js';
 import { lockHolder } from '../../src/daemon/daemon-lock.js';
 import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import type { History } from '../../src/daemon/history.js';
 import { loadPipeline } from '../../src/daemon/pipeline-files.js';
 import { runPipeline } from '../../src/daemon/pipeline-runner.js';
 import type { RunRecorder } from '../../src/daemon/run-recorder.js';
@@ -47,12 +48,12 @@ export interface Ran {
 export async function runIn(
   ws: string,
   name: string,
-  options: { params?: Record<string, string>; signal?: AbortSignal; graceMs?: number; onStart?: (r: RunRecorder) => void } = {},
+  options: { params?: Record<string, string>; signal?: AbortSignal; graceMs?: number; onStart?: (r: RunRecorder) => void; history?: History } = {},
 ): Promise<Ran> {
   const pipeline = await loadPipeline(ws, name);
   const recorder = await createRun(ws, pipeline, resolveParams(pipeline.spec, options.params ?? {}));
   options.onStart?.(recorder);
-  const final = await runPipeline({ pipeline: pipeline.spec, recorder, workspace: ws, signal: options.signal, graceMs: options.graceMs });
+  const final = await runPipeline({ pipeline: pipeline.spec, recorder, workspace: ws, signal: options.signal, graceMs: options.graceMs, history: options.history });
   await recorder.close();
   return { final, recorder };
 }

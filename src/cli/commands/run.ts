@@ -1,6 +1,7 @@
 import { resolveParams } from '../../shared/parse-pipeline.js';
 import { createRun } from '../../daemon/create-run.js';
 import { loadPipeline } from '../../daemon/pipeline-files.js';
+import { History } from '../../daemon/history.js';
 import { runPipeline } from '../../daemon/pipeline-runner.js';
 import { printJson, usageError } from '../cli-output.js';
 import { eventLine } from '../run-lines.js';
@@ -43,7 +44,8 @@ export async function runCommand(pipelineName: string, options: RunCommandOption
     if (line) process.stdout.write(`${line}\n`);
   });
   try {
-    const final = await runPipeline({ pipeline: pipeline.spec, recorder, workspace, signal: controller.signal });
+    const history = await History.open(workspace);
+    const final = await runPipeline({ pipeline: pipeline.spec, recorder, workspace, signal: controller.signal, history });
     live?.close();
     if (options.json) printJson({ run_id: final.run_id, status: final.status, error: final.error });
     return exitCodeFor(final.status);
