@@ -1,3 +1,4 @@
+import { etaText, runRemainingMs } from '../shared/eta.js';
 import type { RunMetadata, StageState } from '../shared/metadata-schema.js';
 import { formatDuration } from '../shared/duration.js';
 import { progressBar, statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
@@ -56,7 +57,7 @@ type Row = { text: string; tone: Tone | null };
 
 export function frame(state: RunMetadata, now: number): Row[] {
   const elapsed = state.started_at ? (state.ended_at ? Date.parse(state.ended_at) : now) - Date.parse(state.started_at) : 0;
-  const eta = state.eta_ms !== null && state.status === 'running' ? ` · ETA ${formatDuration(state.eta_ms)}` : '';
+  const eta = state.status === 'running' ? ` · ${etaText(runRemainingMs(state, now))}` : '';
   const header = `${statusSymbol(state.status)} ${state.pipeline} ${state.run_id} · ${state.status} · ${state.current_state.progress} · ${formatDuration(elapsed)}${eta}`;
   return [{ text: header, tone: statusTone(state.status) }, ...state.stages.map((s) => ({ text: stageRow(s, now), tone: statusTone(s.status) }))];
 }

@@ -48,6 +48,9 @@ function program(): Command {
     .action(async (run: string, stage: string | undefined, opts) => exit(await (await import('./commands/logs.js')).logsCommand(run, stage, opts)));
   common(root.command('entity <run> <ref>').description("print an entity's content: by sequence number, or the newest of a type"))
     .action(async (run: string, ref: string, opts) => exit(await (await import('./commands/entity.js')).entityCommand(run, ref, opts)));
+  common(root.command('stats [pipeline]').description('per stage: runs, median and p90 duration, failure rate, usual errors'))
+    .option('--rebuild', 'rebuild the history index from the run folders first')
+    .action(async (pipeline: string | undefined, opts) => exit(await (await import('./commands/stats.js')).statsCommand(pipeline, opts)));
   common(root.command('cancel <run>').description('stop a run; its processes are gone within 5 s'))
     .action(async (run: string, opts) => exit(await control({ command: 'cancel', run_id: run }, opts, 'cancelled')));
   common(root.command('resume <run>').description('run a failed, cancelled or interrupted run again from its first stage not succeeded'))

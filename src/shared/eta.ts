@@ -1,3 +1,4 @@
+import { formatDuration } from './duration.js';
 import type { RunMetadata, StageState } from './metadata-schema.js';
 
 // How long is left, from two sources: history (a robust statistic of the stage's recent durations, stored on the
@@ -81,3 +82,6 @@ export function withEtas(run: RunMetadata, at: string): RunMetadata {
   });
   return { ...run, stages, eta_ms: runRemainingMs({ ...run, stages }, now), eta_at: at };
 }
+
+/** How an ETA reads on screen: a duration, or "unknown" where nothing supports one. */
+export const etaText = (ms: number | null): string => (ms === null ? 'ETA unknown' : `ETA ${formatDuration(ms)}`);

@@ -44,7 +44,17 @@ describe('RunDetail', () => {
   it('shows a running stage with its substage bar, count, message and ETA', () => {
     const out = frame(<RunDetail run={states.running()} stage={1} entityRows={0} width={100} now={NOW} />);
     expect(out).toMatch(/✔ prepare +1\.0s/);
-    expect(out).toMatch(/› ▶ research +████░+ 3\/10 +5\.0s +ETA 7\.0s +Synthesizing segments/);
+    // 3 of 10 in 3 s when reported at 6 s: 7 s left then, 5 s at 8 s (the rate counts down between reports).
+    expect(out).toMatch(/› ▶ research +████░+ 3\/10 +5\.0s +ETA 5\.0s +Synthesizing segments/);
+  });
+
+  it('says ETA unknown with neither history nor progress, and what history expects of stages to come', () => {
+    const run = states.running();
+    const stages = run.stages.map((s, i) => (i === 1 ? { ...s, progress: null } : i === 2 ? { ...s, expected_ms: 90_000, expected_samples: 7 } : s));
+    const out = frame(<RunDetail run={{ ...run, stages }} stage={1} entityRows={0} width={100} now={NOW} />);
+    expect(out).toMatch(/▶ research +5\.0s +ETA unknown/);
+    expect(out).toMatch(/· running · 1\/5 · .* · ETA unknown/);
+    expect(out).toMatch(/· summarize +usually 1m 30s/);
   });
 
   it('shows a retrying stage as "attempt 2 of 3, next in 4 s"', () => {

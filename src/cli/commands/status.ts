@@ -1,3 +1,4 @@
+import { etaText, runRemainingMs, stageRemainingMs } from '../../shared/eta.js';
 import { formatDuration } from '../../shared/duration.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
 import { readFile } from 'node:fs/promises';
@@ -15,13 +16,17 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
     process.stdout.write(await readFile(path.join(runDir(workspace, runId), METADATA_FILE), 'utf8'));
     return 0;
   }
-  const lines = [runSummary(run), `params: ${JSON.stringify(run.params)}`];
+  const now = Date.now();
+  const eta = run.status === 'running' ? [etaText(runRemainingMs(run, now))] : [];
+  const lines = [runSummary(run), ...eta, `params: ${JSON.stringify(run.params)}`];
   for (const s of run.stages) {
     const attempts = s.attempts > 1 ? ` attempts ${s.attempts}/${s.max_attempts}` : '';
     const took = s.duration_ms !== null ? ` ${formatDuration(s.duration_ms)}` : '';
     const progress = s.progress ? ` ${s.progress.current}/${s.progress.total}` : '';
     const error = s.error ? `  ${s.error.code}: ${s.error.message}` : '';
-    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${progress}${attempts}${took}${error}`);
+    const active = s.status === 'running' || s.status === 'retrying';
+    const eta = active ? ` ${etaText(stageRemainingMs(s, now))}` : s.status === 'pending' && s.expected_ms !== null ? ` usually ${formatDuration(s.expected_ms)}` : '';
+    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${progress}${attempts}${took}${eta}${error}`);
   }
   for (const e of run.entities) lines.push(`  entity ${e.filename}${e.stage ? ` (${e.stage})` : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,3 +1,4 @@
+import { etaText, runRemainingMs } from '../../shared/eta.js';
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
@@ -20,7 +21,7 @@ export function RunDetail({ run, stage, entityRows, width, now }: RunDetailProps
   const display = useDisplay();
   const end = run.ended_at ? Date.parse(run.ended_at) : now;
   const took = run.started_at ? formatDuration(end - Date.parse(run.started_at)) : 'not started';
-  const eta = run.status === 'running' && run.eta_ms !== null ? ` · ETA ${formatDuration(run.eta_ms)}` : '';
+  const eta = run.status === 'running' ? ` · ${etaText(runRemainingMs(run, now))}` : '';
   const cost = run.total_cost_usd > 0 ? ` · $${run.total_cost_usd.toFixed(2)}` : '';
   const entities = entityRows > 0 ? run.entities.slice(-entityRows) : [];
   return (

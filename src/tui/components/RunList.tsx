@@ -1,3 +1,4 @@
+import { etaText, runRemainingMs } from '../../shared/eta.js';
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
 import { shortRunId } from '../../shared/names.js';
@@ -37,7 +38,7 @@ export function RunList({ entries, selectedId, height, width, now }: RunListProp
         const run = entry.run;
         const end = run.ended_at ? Date.parse(run.ended_at) : now;
         const took = run.started_at ? formatDuration(end - Date.parse(run.started_at)) : '';
-        const eta = run.status === 'running' && run.eta_ms !== null ? `ETA ${formatDuration(run.eta_ms)}` : '';
+        const eta = run.status === 'running' ? etaText(runRemainingMs(run, now)) : '';
         const age = `${formatDuration(now - Date.parse(run.created_at))} ago`;
         const line = `${marker} ${statusSymbol(run.status, display.ascii)} ${run.pipeline.slice(0, 14).padEnd(14)} ${shortRunId(id)}  ${age.padStart(11)}  ${run.current_state.progress.padStart(5)}  ${took.padStart(7)}  ${eta}`;
         return (

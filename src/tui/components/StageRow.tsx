@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
+import { etaText, stageRemainingMs } from '../../shared/eta.js';
 import type { StageState } from '../../shared/metadata-schema.js';
 import { progressBar, statusSymbol, statusTone } from '../../shared/status-symbols.js';
 import { toneColor, useDisplay } from '../display.js';
@@ -26,7 +27,9 @@ export function StageRow({ stage, selected, width, now }: StageRowProps) {
   }
   if (stage.status === 'running' && stage.started_at) parts.push(formatDuration(now - Date.parse(stage.started_at)));
   else if (stage.duration_ms !== null) parts.push(formatDuration(stage.duration_ms));
-  if (stage.status === 'running' && stage.eta_ms !== null && stage.eta_ms > 0) parts.push(`ETA ${formatDuration(stage.eta_ms)}`);
+  if (stage.status === 'running' || stage.status === 'retrying') parts.push(etaText(stageRemainingMs(stage, now)));
+  // What history expects of a stage still to come.
+  if (stage.status === 'pending' && stage.expected_ms !== null) parts.push(`usually ${formatDuration(stage.expected_ms)}`);
   if (stage.status === 'awaiting_approval') parts.push('waits for approval: press a');
   if (stage.status === 'running' && stage.progress?.message) parts.push(stage.progress.message);
   if (stage.error && stage.status !== 'running') parts.push(stage.error.code);

@@ -1,0 +1,44 @@
+import { formatDuration } from '../../shared/duration.js';
+import { PipeError } from '../../shared/errors.js';
+import { History } from '../../daemon/history.js';
+import { type PipelineStats, type StageStats, pipelineStats } from '../../daemon/stage-stats.js';
+import { printJson } from '../cli-output.js';
+import { table } from '../table.js';
+import { type CommonOptions, resolveWorkspace } from '../workspace.js';
+
+export interface StatsOptions extends CommonOptions {
+  rebuild?: boolean;
+}
+
+// Per stage of each pipeline (or one): runs, median and p90 duration, failure rate, the usual errors.
+export async function statsCommand(pipeline: string | undefined, options: StatsOptions): Promise<number> {
+  const workspace = resolveWorkspace(options);
+  const history = await History.open(workspace);
+  if (options.rebuild) await history.rebuild(workspace);
+  const names = pipeline ? [pipeline] : history.pipelines();
+  if (pipeline && !history.pipelines().includes(pipeline)) {
+    throw new PipeError('ERR_PIPELINE_NOT_FOUND', `no finished stage of pipeline ${JSON.stringify(pipeline)} in the history of ${workspace}`);
+  }
+  const stats = names.map((name) => pipelineStats(name, history.stages(name), (stage) => history.records(name, stage)));
+  if (options.json) {
+    printJson(stats);
+    return 0;
+  }
+  if (stats.length === 0) {
+    process.stdout.write(`no finished runs in ${workspace} yet\n`);
+    return 0;
+  }
+  process.stdout.write(`${stats.map(render).join('\n\n')}\n`);
+  return 0;
+}
+
+function render(p: PipelineStats): string {
+  const header = ['STAGE', 'RUNS', 'MEDIAN', 'P90', 'FAILED', 'ERRORS'];
+  return `${p.pipeline} · ${p.runs} run${p.runs === 1 ? '' : 's'}\n${table([header, ...p.stages.map(row)])}`;
+}
+
+function row(s: StageStats): string[] {
+  const duration = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms));
+  const errors = s.errors.map((e) => `${e.code} ×${e.count}`).join(', ');
+  return [s.stage, String(s.runs), duration(s.median_ms), duration(s.p90_ms), `${Math.round(s.failure_rate * 100)}%`, errors];
+}

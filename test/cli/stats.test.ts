@@ -1,0 +1,74 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import { cli } from '../helpers/cli.js';
+import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
+
+afterEach(removeWorkspaces);
+
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/history/history.ndjson');
+
+async function withHistory(): Promise<string> {
+  const ws = await tempWorkspace();
+  await mkdir(daemonPaths(ws).dir, { recursive: true });
+  await copyFile(FIXTURE, daemonPaths(ws).history);
+  return ws;
+}
+
+describe('pipe-tui stats', () => {
+  // The numbers below are worked out by hand from test/fixtures/history/history.ndjson.
+  it('gives per stage runs, median and p90 of successes, failure rate and the usual errors (--json)', async () => {
+    const ws = await withHistory();
+    const { exitCode, stdout } = await cli(['stats', 'podcast', '--json', '--workspace', ws]);
+    expect(exitCode).toBe(0);
+    const [podcast] = JSON.parse(String(stdout));
+    expect(podcast.pipeline).toBe('podcast');
+    expect(podcast.runs).toBe(8);
+    // fetch: 6 successes (1000 2000 3000 3500 4000 10000), 1 failure, 1 cancel (not counted).
+    expect(podcast.stages[0]).toEqual({
+      stage: 'fetch', runs: 7, succeeded: 6, failed: 1, failure_rate: 1 / 7, median_ms: 3250, p90_ms: 10_000,
+      errors: [{ code: 'ERR_STAGE_EXIT', count: 1 }],
+      last_error: { code: 'ERR_STAGE_EXIT', run_id: 'r6', at: '2026-11-20T10:11:00.000Z' },
+      recent_ms: [1000, 2000, 3000, 4000, 10_000, 3500],
+    });
+    // summarize: 2 successes (2000 2500); failed twice and skipped (optional, failing) twice.
+    expect(podcast.stages[1]).toMatchObject({
+      stage: 'summarize', runs: 6, succeeded: 2, failed: 4, median_ms: 2250, p90_ms: 2500,
+      errors: [{ code: 'ERR_UPSTREAM_UNAVAILABLE', count: 3 }, { code: 'ERR_STAGE_TIMEOUT', count: 1 }],
+      last_error: { code: 'ERR_STAGE_TIMEOUT', run_id: 'r5' },
+    });
+    expect(podcast.stages[1].failure_rate).toBeCloseTo(4 / 6, 10);
+  });
+
+  it('prints every pipeline as a table', async () => {
+    const ws = await withHistory();
+    const { exitCode, stdout } = await cli(['stats', '--workspace', ws]);
+    expect(exitCode).toBe(0);
+    const text = String(stdout);
+    expect(text).toMatch(/^hello · 1 run\nSTAGE +RUNS +MEDIAN +P90 +FAILED +ERRORS\ngreet +1 +40ms +40ms +0%\n/);
+    expect(text).toMatch(/podcast · 8 runs\n.*\nfetch +7 +3\.3s +10s +14% +ERR_STAGE_EXIT ×1\nsummarize +6 +2\.3s +2\.5s +67% +ERR_UPSTREAM_UNAVAILABLE ×3, ERR_STAGE_TIMEOUT ×1/);
+  });
+
+  it('says so for a pipeline without history, with a code', async () => {
+    const ws = await withHistory();
+    const { exitCode, stderr } = await cli(['stats', 'nope', '--workspace', ws]);
+    expect(exitCode).toBe(2);
+    expect(String(stderr)).toMatch(/^pipe-tui: ERR_PIPELINE_NOT_FOUND: /);
+  });
+
+  it('rebuilds the index from the run folders with --rebuild', async () => {
+    const ws = await tempWorkspace({ two: "stages:\n  - id: a\n    run: 'true'\n  - id: b\n    run: 'exit 5'\n" });
+    await cli(['run', 'two', '--foreground', '--workspace', ws]);
+    await cli(['run', 'two', '--foreground', '--workspace', ws]);
+    await mkdir(daemonPaths(ws).dir, { recursive: true });
+    await copyFile(FIXTURE, daemonPaths(ws).history); // someone else's history: wrong for this workspace
+    const { stdout } = await cli(['stats', '--rebuild', '--json', '--workspace', ws]);
+    const stats = JSON.parse(String(stdout));
+    expect(stats.map((p: { pipeline: string }) => p.pipeline)).toEqual(['two']);
+    expect(stats[0].stages.map((s: { stage: string; runs: number; failed: number }) => [s.stage, s.runs, s.failed])).toEqual([
+      ['a', 2, 0],
+      ['b', 2, 2],
+    ]);
+  });
+});
