@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type BenchResult, type Figure, passes, round } from './bench-helpers.js';
+import { etaAccuracy } from './eta-accuracy.js';
 import { feedFanout } from './feed-fanout.js';
 import { feedLatency } from './feed-latency.js';
 import { lsJson } from './ls-json.js';
@@ -28,6 +29,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'tui-rss', run: tuiRss },
   { name: 'tui-log-paging', run: tuiLogPaging },
   { name: 'ls-json', run: lsJson },
+  { name: 'eta-accuracy', run: etaAccuracy },
 ];
 
 function formatValue(f: Figure): string {
