@@ -7,6 +7,7 @@ import { DEFAULT_GRACE_MS, type Executor } from './executor.js';
 import { localExecutor } from './local-executor.js';
 import { type History, recordHistory } from './history.js';
 import { LogFile } from './log-file.js';
+import { watchNotifications } from './notifier.js';
 import { backoffDelay, isRetryable, maxAttempts } from './retry-policy.js';
 import type { RunRecorder } from './run-recorder.js';
 import { type ApprovalGate, type Circuits, noApprovals } from './run-hooks.js';
@@ -25,6 +26,8 @@ export interface RunOptions {
   circuits?: Circuits;
   /** The pipeline's past runs: each stage's usual duration for the ETA, and where finished stages are recorded. */
   history?: History;
+  /** Return only once notifications are delivered or given up on (a foreground run); the daemon sends them on. */
+  awaitNotifications?: boolean;
 }
 
 class AttemptFailed extends Error {
@@ -36,12 +39,24 @@ class AttemptFailed extends Error {
 // Runs the stages in order, skipping any already succeeded (a resume), and ends the run with one status.
 // Knows nothing of how it is watched: all it does is emit events into the recorder.
 export async function runPipeline(options: RunOptions): Promise<RunMetadata> {
-  const { recorder, pipeline } = options;
-  const signal = options.signal ?? new AbortController().signal;
+  const { recorder, history } = options;
+  const notifications = watchNotifications(recorder, options.pipeline.notify);
   recorder.emit({ type: 'run.started', runner_pid: process.pid });
-  const { history } = options;
   const stopRecording = history ? recordHistory(recorder, history) : () => undefined;
   if (history) recorder.emit({ type: 'run.estimated', stages: history.estimates(recorder.state.pipeline, recorder.state.stages.map((s) => s.id)) });
+  try {
+    return await runStages(options);
+  } finally {
+    stopRecording();
+    notifications.stop();
+    // Bounded by each target's timeout and tries; a foreground run stays until its notifications are out.
+    if (options.awaitNotifications ?? true) await notifications.settled();
+  }
+}
+
+async function runStages(options: RunOptions): Promise<RunMetadata> {
+  const { recorder, pipeline } = options;
+  const signal = options.signal ?? new AbortController().signal;
   try {
     for (const [index, stage] of pipeline.stages.entries()) {
       if (recorder.state.stages[index]?.status === 'succeeded') continue;
@@ -65,8 +80,6 @@ export async function runPipeline(options: RunOptions): Promise<RunMetadata> {
     // Only the recorder's own I/O can land here (a full disk); say so with a code rather than die.
     const error = toPipeError(thrown);
     recorder.emit({ type: 'run.finished', status: 'failed', error: { code: error.code, message: error.message, stage: null } });
-  } finally {
-    stopRecording();
   }
   await recorder.flush();
   return recorder.state;

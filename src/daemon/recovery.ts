@@ -5,6 +5,7 @@ import { toPipeError } from '../shared/errors.js';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { writeAtomic } from './atomic-file.js';
 import { loadPipeline } from './pipeline-files.js';
+import { noticeFor, sendAll } from './notifier.js';
 import { killStageGroups, runProcessGroups } from './process-groups.js';
 import type { RunManager } from './run-manager.js';
 import { RunRecorder } from './run-recorder.js';
@@ -65,11 +66,25 @@ export async function recoverRuns(workspace: string, manager: RunManager, graceM
     const recorded = state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid]));
     await killStageGroups(runId, [...new Set([...recorded, ...runProcessGroups(runId)])], graceMs);
     const message = `the daemon running it${state.runner_pid ? ` (pid ${state.runner_pid})` : ''} stopped; resume it to go on`;
+    await notifyInterruption(workspace, recorder);
     recorder.emit({ type: 'run.interrupted', error: { code: 'ERR_INTERRUPTED', message, exit_code: null, signal: null, stack: null, at: new Date().toISOString() } });
     await recorder.close();
     report.interrupted.push(runId);
   }
   return report;
+}
+
+// Whoever the pipeline names hears of the interruption, in the background: recovery does not wait on a webhook.
+async function notifyInterruption(workspace: string, recorder: RunRecorder): Promise<void> {
+  const { pipeline_file: file, pipeline: name } = recorder.state;
+  const spec = await loadPipeline(workspace, file ? path.resolve(workspace, file) : name).then((p) => p.spec, () => null);
+  if (!spec || spec.notify.length === 0) return;
+  const stop = recorder.subscribe((event, state) => {
+    const notice = noticeFor(event, state, recorder.dir);
+    if (!notice) return;
+    stop();
+    void Promise.all(sendAll(spec.notify, notice, recorder.dir));
+  });
 }
 
 // A run started by `run --foreground` in a terminal that is still open is alive, not orphaned.

@@ -192,6 +192,7 @@ export class RunManager {
         approvals: this.approvals,
         circuits: this.options.circuits,
         history: this.options.history,
+        awaitNotifications: false,
       })
         .then(
           () => undefined,

@@ -39,6 +39,24 @@ export const StageSpec = z.strictObject({
 });
 export type StageSpec = z.infer<typeof StageSpec>;
 
+export const NOTIFY_EVENTS = ['failed', 'succeeded', 'cancelled', 'interrupted', 'awaiting_approval'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+// Someone must hear of a failure at 3 a.m.: a command (the run's facts in its environment) or a webhook (a JSON
+// POST, retried). A notification that cannot be delivered is logged in the run folder and never fails the run.
+const NotifySpec = z
+  .strictObject({
+    on: z.array(z.enum(NOTIFY_EVENTS)).min(1).default(['failed', 'awaiting_approval']),
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+    webhook: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+    /** Each try of the command or of the POST. */
+    timeout: Duration.refine((ms) => ms > 0, 'a timeout must be longer than 0').default(10_000),
+    /** Tries of a webhook, the first included: 5xx, 408, 429 and network errors are retried. */
+    attempts: z.number().int().min(1).max(10).default(4),
+  })
+  .refine((n) => (n.command === undefined) !== (n.webhook === undefined), { message: 'give either command or webhook' });
+export type NotifySpec = z.infer<typeof NotifySpec>;
+
 const ParamSpec = z.union([
   Scalar.transform((value) => ({ default: value, description: undefined as string | undefined })),
   z.strictObject({ default: Scalar.optional(), description: z.string().optional() }),
@@ -50,6 +68,7 @@ export const PipelineSpec = z
     description: z.string().optional(),
     params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a parameter name'), ParamSpec).default({}),
     stages: z.array(StageSpec).min(1, 'a pipeline needs at least one stage'),
+    notify: z.union([NotifySpec.transform((n) => [n]), z.array(NotifySpec)]).default([]),
   })
   .superRefine((pipeline, ctx) => {
     // Two names that reach a stage as the same variable (`a-b` and `a_b`) would silently shadow each other.
