@@ -27,9 +27,10 @@ function program(): Command {
   root
     .addOption(new Option('--workspace <dir>', 'workspace folder (default: $PIPE_TUI_WORKSPACE or the current directory)'))
     .option('--ascii', 'draw with ASCII only (no box or block characters)')
-    .action(async (opts: { workspace?: string; ascii?: boolean }) => {
+    .option('--no-bell', 'do not ring the terminal bell when a run fails or waits for approval')
+    .action(async (opts: { workspace?: string; ascii?: boolean; bell?: boolean }) => {
       const { runTui } = await import('../tui/tui-main.js');
-      exit(await runTui({ workspace: resolveWorkspace(opts), ascii: opts.ascii ?? false }));
+      exit(await runTui({ workspace: resolveWorkspace(opts), ascii: opts.ascii ?? false, bell: opts.bell ?? true }));
     });
 
   common(root.command('run <pipeline>').description('run a pipeline (a name in pipelines/ or a file)'))

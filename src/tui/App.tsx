@@ -18,7 +18,10 @@ import { LogPane } from './components/LogPane.js';
 import { Picker } from './components/Picker.js';
 import { RunDetail } from './components/RunDetail.js';
 import { RunList } from './components/RunList.js';
+import { StatsView } from './components/StatsView.js';
+import { useBell } from './hooks/use-bell.js';
 import { useCommands } from './hooks/use-commands.js';
+import { useStageStats } from './hooks/use-stage-stats.js';
 import { useLogView } from './hooks/use-log-view.js';
 import { useNow } from './hooks/use-now.js';
 import { useRuns } from './hooks/use-runs.js';
@@ -32,13 +35,16 @@ export interface AppProps {
   workspace: string;
   /** Start a daemon when none answers. */
   startDaemon?: boolean;
+  /** Ring the terminal bell when a run fails or waits for approval. */
+  bell?: boolean;
 }
 
 // The root: wires the runs, the keys and the layout to display-only components.
-export function App({ workspace, startDaemon = true }: AppProps) {
+export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const runs = useRuns({ workspace, startDaemon });
+  useBell(runs.entries, bell);
   const [ui, dispatch] = useReducer(uiReducer, initialUi);
   const [pipelines, setPipelines] = useState<string[]>([]);
   const note = useCallback((text: string) => dispatch({ type: 'note', note: text }), []);
@@ -72,6 +78,7 @@ export function App({ workspace, startDaemon = true }: AppProps) {
   }, [pickerOpen, workspace]);
   const matches = filterPipelines(pipelines, ui.query);
   const entity = ui.overlay === 'entity' && run ? (run.entities[ui.pick] ?? null) : null;
+  const stats = useStageStats(workspace, run?.pipeline ?? null, run?.stages.map((s) => s.id) ?? [], ui.overlay === 'stats');
   const entityText = useEntityContent(entity && run ? safeEntityPath(workspace, run, entity) : null, entity);
 
   // The key handler reads the newest render's values through a ref: Ink may call a handler registered by an
@@ -107,6 +114,7 @@ export function App({ workspace, startDaemon = true }: AppProps) {
       {ui.overlay === 'picker' ? <Picker matches={matches} query={ui.query} pick={ui.pick} /> : null}
       {ui.overlay === 'entities' && run ? <EntityList entities={run.entities} pick={ui.pick} height={Math.max(3, rows - 5)} width={columns} /> : null}
       {ui.overlay === 'entity' && entity ? <EntityView title={`${entity.filename} (${entity.type})`} text={entityText} height={Math.max(3, rows - 4)} width={columns} /> : null}
+      {ui.overlay === 'stats' && run ? <StatsView run={run} stats={stats} width={columns} now={now} /> : null}
       {ui.overlay === 'confirm-cancel' ? <Text>{`Cancel run ${selectedId}? y to confirm, any other key to keep it`}</Text> : null}
       {ui.overlay === null || ui.overlay === 'confirm-cancel' ? (
         <>

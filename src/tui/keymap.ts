@@ -57,7 +57,7 @@ export function handleKeys(state: UiState, input: string, key: KeyFlags, ctx: Ke
 function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): { actions: UiAction[]; effects: Effect[] } {
   const act = (...actions: UiAction[]) => ({ actions, effects: [] as Effect[] });
   const none = { actions: [], effects: [] };
-  if (ui.overlay === 'help') return act({ type: 'overlay', overlay: null });
+  if (ui.overlay === 'help' || ui.overlay === 'stats') return act({ type: 'overlay', overlay: null });
   if (ui.overlay === 'confirm-cancel') {
     const cancel: Effect[] = input === 'y' && ctx.selectedId ? [{ type: 'command', body: { command: 'cancel', run_id: ctx.selectedId }, done: 'cancelled' }] : [];
     return { actions: [{ type: 'overlay', overlay: null }], effects: cancel };
@@ -98,6 +98,7 @@ function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): 
   if (!runId) return none;
   if (input === 'c') return act({ type: 'overlay', overlay: 'confirm-cancel' });
   if (input === 'e') return act({ type: 'overlay', overlay: 'entities' });
+  if (input === 's') return act({ type: 'overlay', overlay: 'stats' });
   if (input === 'r') return { actions: [], effects: [{ type: 'command', body: { command: 'resume', run_id: runId }, done: 'resumed' }] };
   if (input === 'a') return { actions: [], effects: [{ type: 'command', body: { command: 'approve', run_id: runId, by: ctx.user }, done: 'approved' }] };
   return none;

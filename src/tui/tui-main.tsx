@@ -8,6 +8,7 @@ import { hiddenCiEnv } from '../cli/interactive-env.js';
 export interface TuiOptions {
   workspace: string;
   ascii: boolean;
+  bell: boolean;
 }
 
 // `pipe-tui` with no command. Keys need a terminal: without one, say so and leave.
@@ -25,7 +26,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const app = render(screen(<StartScreen workspace={options.workspace} />), { maxFps: 30, exitOnCtrlC: true, patchConsole: false });
   try {
     const { App } = await loading;
-    app.rerender(screen(<App workspace={options.workspace} />));
+    app.rerender(screen(<App workspace={options.workspace} bell={options.bell} />));
   } catch (error) {
     app.unmount();
     process.stdin.setRawMode(false);

@@ -1,7 +1,7 @@
 // What the screen shows besides the runs themselves: selection, panes, overlays. A pure reducer, so every key's
 // effect is testable without a terminal.
 
-export type Overlay = null | 'help' | 'picker' | 'confirm-cancel' | 'entities' | 'entity';
+export type Overlay = null | 'help' | 'picker' | 'confirm-cancel' | 'entities' | 'entity' | 'stats';
 
 export interface UiState {
   /** The selected run; null selects the newest. */

@@ -15,10 +15,10 @@ afterEach(async () => {
   await removeWorkspaces();
 });
 
-function mount(workspace: string, startDaemonToo = false) {
+function mount(workspace: string, startDaemonToo = false, bell = false) {
   const app = render(
     <DisplayContext.Provider value={{ ascii: false, color: false }}>
-      <App workspace={workspace} startDaemon={startDaemonToo} />
+      <App workspace={workspace} startDaemon={startDaemonToo} bell={bell} />
     </DisplayContext.Provider>,
   );
   mounted.push(app);
@@ -69,6 +69,25 @@ describe('the TUI app on real folders and a real daemon', () => {
     await screen(/scrolled back: f follows\)\n *out 1\d\n/);
     app.stdin.write('\u001b[4~'); // End
     await screen(/\(following\)[\s\S]*out 5000/);
+  });
+
+  it('rings the bell when a run it shows fails (not for one failed before), and shows the timeline with s', async () => {
+    const ws = await tempWorkspace({ boom: "stages:\n  - id: warm\n    run: 'sleep 0.2'\n  - id: boom\n    run: 'sleep 0.5; exit 3'\n" });
+    await cli(['run', 'boom', '--foreground', '--workspace', ws]);
+    await cli(['run', 'boom', '--foreground', '--workspace', ws]);
+    const { app, screen } = mount(ws, false, true);
+    await screen(/read-only/);
+    await screen(/✘ boom[\s\S]*✘ boom/);
+    expect(app.frames.some((f) => f.includes('\u0007'))).toBe(false);
+    const third = cli(['run', 'boom', '--foreground', '--workspace', ws]);
+    await screen(/▶ boom/);
+    await third;
+    await waitFor('the bell', () => app.frames.some((f) => f.includes('\u0007')));
+    app.stdin.write('s');
+    const stats = await screen(/timeline and recent durations/);
+    // Three runs of warm are its history (this one included, finished): a sparkline of three, its usual time.
+    expect(stats).toMatch(/✔ warm +█+ +\d+ms +\S{3} +usually \d+ms/);
+    expect(stats).toMatch(/✘ boom +█+ +\S+ +failed 3 of 3/);
   });
 
   it('read-only, follows a run a foreground CLI starts after it opened, from its folder alone', async () => {
@@ -136,7 +155,7 @@ describe('the TUI app on real folders and a real daemon', () => {
     app.stdin.write('e');
     await screen(/Entities \(1\)[\s\S]*1 input +01_input\.json/);
     app.stdin.write('\r');
-    const shown = await screen(/01_input\.json \(input\)/);
+    const shown = await screen(/01_input\.json \(input\)[\s\S]*"topic"/);
     expect(shown).toContain('"topic": "rainbows",');
     app.stdin.write('x');
     await screen(/Entities \(1\)/);

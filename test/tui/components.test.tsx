@@ -7,6 +7,9 @@ import { Picker } from '../../src/tui/components/Picker.js';
 import { RunDetail } from '../../src/tui/components/RunDetail.js';
 import { RunList } from '../../src/tui/components/RunList.js';
 import { StartScreen } from '../../src/tui/components/StartScreen.js';
+import { StatsView } from '../../src/tui/components/StatsView.js';
+import { stageStats } from '../../src/daemon/stage-stats.js';
+import type { HistoryRecord } from '../../src/daemon/history.js';
 import { DisplayContext, toneColor } from '../../src/tui/display.js';
 import type { RunEntry } from '../../src/tui/run-entries.js';
 import { T0, states } from './run-states.js';
@@ -89,6 +92,25 @@ describe('ErrorPanel', () => {
 
   it('explains an interrupted run', () => {
     expect(frame(<ErrorPanel run={states.interrupted()} runDir="/ws/runs/r1" logLines={[]} width={100} />)).toContain('hint: the daemon stopped under this run; r resumes it');
+  });
+});
+
+describe('StatsView', () => {
+  it('places each stage on the run timeline, with its recent durations, and marks one slower than usual', () => {
+    const run = states.running();
+    const past = (stage: string, ms: number[]): HistoryRecord[] =>
+      ms.map((duration_ms, i) => ({ run_id: `h${i}`, pipeline: 'podcast', stage, index: 0, status: 'succeeded', duration_ms, attempts: 1, error_code: null, ended_at: `2026-11-2${i}T00:00:00.000Z` }));
+    const stats = new Map([
+      ['prepare', stageStats('prepare', past('prepare', [100, 200, 300, 400]))],
+      ['research', stageStats('research', past('research', [5000, 5000, 5000]))],
+    ]);
+    const lines = frame(<StatsView run={run} stats={stats} width={100} now={NOW} />).split('\n');
+    expect(lines[0]).toMatch(/^podcast 20261124-100000-000-abc123 · .* timeline/);
+    // prepare took 1 s, far above its p90 of 400 ms: slow. Its bar starts at the run's start.
+    expect(lines[1]).toMatch(/^✔ prepare +█+ +1\.0s ▁▃▆█ +usually 250ms \(slow\)$/);
+    // research has run 5 s so far (its bar reaches now), as long as usual: not slow.
+    expect(lines[2]).toMatch(/^▶ research +█+ +5\.0s ▄▄▄ +usually 5\.0s$/);
+    expect(lines[3]).toMatch(/^· summarize +no history$/);
   });
 });
 

@@ -20,16 +20,31 @@ const CONNECTION: Record<Connection, { label: string; tone: 'good' | 'wait' | 'b
 export function Footer({ connection, note, width }: FooterProps) {
   const display = useDisplay();
   const state = CONNECTION[connection];
-  const keys = 'j/k runs  ←/→ stage  n new  c cancel  r resume  a approve  l log  e entities  ? help  q quit';
+  const keys = fitKeys(Math.max(0, width - state.label.length - 4));
   return (
     <Box flexDirection="column">
       {note ? <Text wrap="truncate">{note.slice(0, width)}</Text> : null}
       <Box width={width} justifyContent="space-between">
         <Text dimColor={display.color} wrap="truncate">
-          {keys.slice(0, Math.max(0, width - state.label.length - 4))}
+          {keys}
         </Text>
         <Text color={toneColor(display, state.tone)}>{`${display.ascii ? '*' : '●'} ${state.label}`}</Text>
       </Box>
     </Box>
   );
+}
+
+const KEYS = ['j/k runs', '←/→ stage', 'n new', 'c cancel', 'r resume', 'a approve', 'l log', 'e entities', 's stats'];
+const ALWAYS = ['? help', 'q quit'];
+
+/** As many keys as fit, whole, in order; help and quit always. */
+export function fitKeys(room: number): string {
+  const shown: string[] = [];
+  let used = ALWAYS.join('  ').length;
+  for (const key of KEYS) {
+    if (used + key.length + 2 > room) break;
+    shown.push(key);
+    used += key.length + 2;
+  }
+  return [...shown, ...ALWAYS].join('  ').slice(0, room);
 }

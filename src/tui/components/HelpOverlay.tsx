@@ -6,6 +6,7 @@ export const KEYS: [string, string][] = [
   ['Enter', 'open the selected run in full (stages, errors, entities)'],
   ['n', 'new run: pick a pipeline, type to filter, Enter starts it'],
   ['e', "the selected run's entities; Enter shows one (text, JSON pretty-printed)"],
+  ['s', "the selected run's timeline, and each stage's recent durations from history"],
   ['c', 'cancel the selected run (y to confirm)'],
   ['r', 'resume the selected run from its first stage not done'],
   ['a', "approve the selected run's waiting stage"],

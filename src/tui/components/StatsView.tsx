@@ -1,0 +1,49 @@
+import { Box, Text } from 'ink';
+import { formatDuration } from '../../shared/duration.js';
+import type { RunMetadata } from '../../shared/metadata-schema.js';
+import { statusSymbol } from '../../shared/status-symbols.js';
+import type { StageStats } from '../../daemon/stage-stats.js';
+import { sparkline, timelineBar } from '../charts.js';
+import { toneColor, useDisplay } from '../display.js';
+
+export interface StatsViewProps {
+  run: RunMetadata;
+  /** Per stage id, from the history index; null while it loads. */
+  stats: Map<string, StageStats> | null;
+  width: number;
+  now: number;
+}
+
+const LABEL = 16;
+const SPARK = 20;
+
+// `s`: the selected run on a timeline, a bar per stage placed in time, and beside each stage its recent durations,
+// so a stage slower than usual stands out.
+export function StatsView({ run, stats, width, now }: StatsViewProps) {
+  const display = useDisplay();
+  const from = Date.parse(run.started_at ?? run.created_at);
+  const to = run.ended_at ? Date.parse(run.ended_at) : now;
+  // Room right of the bar: the duration, the sparkline, and "usually 12m 30s (slow)".
+  const right = 2 + 8 + 1 + SPARK + 1 + 22;
+  const bar = Math.max(10, width - LABEL - right);
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">{`${run.pipeline} ${run.run_id} · ${formatDuration(to - from)} · timeline and recent durations (any key closes)`}</Text>
+      {run.stages.map((s) => {
+        const start = s.started_at ? Date.parse(s.started_at) : null;
+        const end = s.ended_at ? Date.parse(s.ended_at) : start !== null ? now : null;
+        const took = start !== null && end !== null ? end - start : null;
+        const line = start !== null && end !== null ? timelineBar(start, end, from, to, bar, display.ascii) : '';
+        const st = stats?.get(s.id);
+        const slow = took !== null && st?.p90_ms != null && st.runs >= 3 && took > st.p90_ms;
+        const usual = st?.median_ms != null ? `usually ${formatDuration(st.median_ms)}` : st?.runs ? `failed ${st.failed} of ${st.runs}` : stats ? 'no history' : '';
+        const spark = st ? sparkline(st.recent_ms.slice(-SPARK), display.ascii) : '';
+        return (
+          <Text key={s.id} wrap="truncate" color={slow ? toneColor(display, 'bad') : undefined}>
+            {`${statusSymbol(s.status, display.ascii)} ${s.id.slice(0, LABEL - 3).padEnd(LABEL - 2)}${line.padEnd(bar)}  ${(took === null ? '' : formatDuration(took)).padStart(8)} ${spark.padEnd(SPARK)} ${usual}${slow ? ' (slow)' : ''}`}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
