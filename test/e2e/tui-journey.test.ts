@@ -59,12 +59,17 @@ describeTerminal('the TUI in a real terminal (tmux, 80x24, NO_COLOR)', () => {
     await cli(['daemon', 'stop', '--workspace', ws]);
   });
 
-  it('approves a waiting run with a, and shows help with ?', async () => {
+  it('approves a waiting run with a, shows its timeline with s, and help with ?', async () => {
     const ws = await tempWorkspace(PIPELINES);
     const session = await tui(ws);
     await session.keys('n', 'g', 'a', 'Enter');
     await session.waitForScreen(/publish waits for approval: press a/);
     await session.keys('a');
+    await session.waitForScreen(/✔ gate/);
+    await session.keys('s');
+    const stats = await session.waitForScreen(/timeline and recent durations/);
+    expect(stats).toMatch(/✔ publish +█+/);
+    await session.keys('x');
     await session.waitForScreen(/✔ gate/);
     await session.keys('?');
     const help = await session.waitForScreen(/Keys/);
