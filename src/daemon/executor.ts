@@ -1,3 +1,6 @@
+import type { Job } from '../shared/metadata-schema.js';
+import type { SlurmSpec } from '../shared/pipeline-schema.js';
+
 // Where and how a stage's process runs. The runner sees only this, so a cluster executor (Slurm) can stand in
 // for local child processes without the runner changing.
 
@@ -10,6 +13,12 @@ export interface StageLaunch {
   env: Record<string, string>;
   /** Receives output as it arrives, in arrival order. */
   onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** Where an executor keeps files of its own for this attempt (a batch script, a job's output), and their stem. */
+  files?: { dir: string; stem: string };
+  /** A cluster job's id and each change of its state, as the executor learns them. */
+  onJob?: (job: Job) => void;
+  /** Slurm's options for the job (partition, time, cpus, mem, more sbatch arguments). */
+  slurm?: SlurmSpec;
 }
 
 export interface StageExit {
@@ -17,6 +26,8 @@ export interface StageExit {
   signal: string | null;
   /** Set when the process could not be started at all (ENOENT, EACCES…). */
   spawnError: string | null;
+  /** A failure only the executor can name (a cluster job's TIMEOUT, OUT_OF_MEMORY, NODE_FAIL…). */
+  failure?: { code: string; message: string };
 }
 
 export interface StageProcess {
@@ -30,6 +41,11 @@ export interface StageProcess {
 
 export interface Executor {
   start(launch: StageLaunch): StageProcess;
+}
+
+/** An executor whose work outlives the daemon (cluster jobs): a later daemon takes a job up where it was left. */
+export interface AdoptingExecutor extends Executor {
+  adopt(job: Job, launch: StageLaunch): StageProcess;
 }
 
 export const DEFAULT_GRACE_MS = 3000;

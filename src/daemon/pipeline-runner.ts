@@ -1,9 +1,10 @@
 import path from 'node:path';
 import pRetry from 'p-retry';
-import type { PipelineSpec, StageSpec } from '../shared/pipeline-schema.js';
-import type { RunMetadata, StageError } from '../shared/metadata-schema.js';
+import { type PipelineSpec, type StageSpec, stageExecutor, stageSlurm } from '../shared/pipeline-schema.js';
+import type { Job, RunMetadata, StageError } from '../shared/metadata-schema.js';
 import { toPipeError } from '../shared/errors.js';
-import { DEFAULT_GRACE_MS, type Executor } from './executor.js';
+import { type AdoptingExecutor, DEFAULT_GRACE_MS, type Executor } from './executor.js';
+import { SlurmExecutor } from './slurm/slurm-executor.js';
 import { localExecutor } from './local-executor.js';
 import { type History, recordHistory } from './history.js';
 import { LogFile } from './log-file.js';
@@ -28,7 +29,15 @@ export interface RunOptions {
   history?: History;
   /** Return only once notifications are delivered or given up on (a foreground run); the daemon sends them on. */
   awaitNotifications?: boolean;
+  /** Runs the stages that say `executor: slurm`; one per daemon, so one squeue watches all their jobs. */
+  slurm?: AdoptingExecutor;
+  /** A stage's Slurm job that a previous daemon started: watched again instead of submitted anew. */
+  adopt?: { index: number; job: Job; attempt: number };
 }
+
+let sharedSlurm: SlurmExecutor | null = null;
+/** The process's Slurm executor, made on first use. */
+export const defaultSlurm = (): SlurmExecutor => (sharedSlurm ??= new SlurmExecutor());
 
 class AttemptFailed extends Error {
   constructor(readonly error: StageError) {
@@ -96,38 +105,47 @@ async function finish(recorder: RunRecorder, status: 'failed' | 'cancelled', sta
 async function runStage(options: RunOptions, stage: StageSpec, index: number, signal: AbortSignal): Promise<AttemptOutcome> {
   const { recorder, workspace } = options;
   const attempts = maxAttempts(stage);
+  const slurm = stageExecutor(options.pipeline, stage) === 'slurm';
+  const executor = slurm ? (options.slurm ?? defaultSlurm()) : (options.executor ?? localExecutor);
+  // Taken up after a daemon restart: p-retry counts from 1, this stage from the attempt its job belongs to.
+  const adopt = options.adopt?.index === index ? options.adopt : null;
+  const first = adopt?.attempt ?? 1;
   const logFile = new LogFile(path.join(recorder.dir, recorder.state.stages[index]?.log ?? `logs/${index}.log`));
   const retryable = (error: StageError): boolean => isRetryable(stage.retries, error) && !signal.aborted;
   try {
     return await pRetry(
-      async (attempt) => {
+      async (count) => {
+        const attempt = first + count - 1;
         const outcome = await attemptBehindCircuit(options, stage, () => runAttempt({
           stage,
           ctx: { runId: recorder.state.run_id, runDir: recorder.dir, workspace, index, attempt, params: recorder.state.params },
           maxAttempts: attempts,
           recorder,
-          executor: options.executor ?? localExecutor,
+          executor,
           logFile,
           signal,
           graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+          slurm: slurm ? stageSlurm(options.pipeline, stage) : undefined,
+          adopt: count === 1 && adopt ? adopt.job : undefined,
         }));
         if (!outcome.ok) throw new AttemptFailed(outcome.error);
         return outcome;
       },
       {
-        retries: attempts - 1,
+        retries: Math.max(0, attempts - first),
         minTimeout: 0,
         maxTimeout: 0,
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
           if (!(error instanceof AttemptFailed) || retriesLeft <= 0 || !retryable(error.error) || !stage.retries) return;
           // An open circuit is worth retrying only once it closes.
           const until = error.error.code === 'ERR_CIRCUIT_OPEN' && stage.circuit ? (options.circuits?.openUntil(stage.circuit) ?? 0) : 0;
-          const delay = Math.max(backoffDelay(stage.retries, attemptNumber), until - Date.now());
+          const attempt = first + attemptNumber - 1;
+          const delay = Math.max(backoffDelay(stage.retries, attempt), until - Date.now());
           recorder.emit({
             type: 'stage.retrying',
             stage: index,
             error: error.error,
-            next_attempt: attemptNumber + 1,
+            next_attempt: attempt + 1,
             next_attempt_at: new Date(Date.now() + delay).toISOString(),
           });
           await sleep(delay, signal);

@@ -4,7 +4,9 @@ import type { StageError } from '../shared/metadata-schema.js';
 import { toPipeError } from '../shared/errors.js';
 import { formatDuration } from '../shared/duration.js';
 import type { ProtocolLine } from '../shared/stage-protocol.js';
-import type { Executor, StageExit } from './executor.js';
+import type { Job } from '../shared/metadata-schema.js';
+import type { SlurmSpec } from '../shared/pipeline-schema.js';
+import type { AdoptingExecutor, Executor, StageExit, StageLaunch, StageProcess } from './executor.js';
 import type { LogFile } from './log-file.js';
 import { LatestThrottle } from './latest-throttle.js';
 import { OutputRouter } from './output-router.js';
@@ -23,6 +25,10 @@ export interface AttemptInput {
   /** Aborted when the run is cancelled. */
   signal: AbortSignal;
   graceMs: number;
+  /** Slurm options, for a stage the executor runs as a cluster job. */
+  slurm?: SlurmSpec;
+  /** A job a previous daemon started for this attempt, taken up again rather than submitted anew. */
+  adopt?: Job;
 }
 
 export type AttemptOutcome = { ok: true; outputs: string[] } | { ok: false; error: StageError };
@@ -68,13 +74,23 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     log(`===== pipe-tui: ${error.code}: ${error.message} =====\n`);
     return { ok: false, error };
   }
-  const proc = input.executor.start({
+  const launch: StageLaunch = {
     command: stage.run,
     cwd,
     env: stageEnv(stage, ctx),
     onOutput: (chunk, stream) => router.push(chunk, stream),
-  });
-  recorder.emit({ type: 'stage.started', stage: ctx.index, attempt: ctx.attempt, pgid: proc.pgid });
+    files: { dir: path.join(ctx.runDir, 'slurm'), stem: `${String(ctx.index).padStart(2, '0')}_${stage.id}.${ctx.attempt}` },
+    onJob: (job) => recorder.emit({ type: 'stage.job', stage: ctx.index, job }),
+    slurm: input.slurm,
+  };
+  let proc: StageProcess;
+  if (input.adopt && 'adopt' in input.executor) {
+    log(`===== pipe-tui: taken up again after a daemon restart: Slurm job ${input.adopt.id} =====\n`);
+    proc = (input.executor as AdoptingExecutor).adopt(input.adopt, launch);
+  } else {
+    proc = input.executor.start(launch);
+    recorder.emit({ type: 'stage.started', stage: ctx.index, attempt: ctx.attempt, pgid: proc.pgid });
+  }
 
   let stoppedFor: 'timeout' | 'cancel' | null = null;
   const stop = (why: 'timeout' | 'cancel'): void => {
@@ -116,6 +132,7 @@ async function judge(
     return { ...base, code: 'ERR_STAGE_TIMEOUT', message: `timed out after ${formatDuration(input.stage.timeout ?? 0)}; its process group was killed` };
   }
   if (exit.spawnError) return { ...base, code: 'ERR_STAGE_SPAWN', message: `could not start: ${exit.spawnError}` };
+  if (exit.failure) return { ...base, ...exit.failure };
   // A stage that reported an error has failed, whatever its exit code; its own code is kept.
   if (reported) return { ...base, code: reported.code, message: reported.message };
   if (exit.signal) return { ...base, code: 'ERR_STAGE_SIGNAL', message: `killed by ${exit.signal}` };

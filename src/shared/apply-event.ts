@@ -67,6 +67,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
         checkpoint: null,
         cost_usd: event.attempt === 1 ? 0 : s.cost_usd,
         pgid: event.pgid,
+        job: null,
       }), { status: 'running', ended_at: null, error: null });
     case 'stage.progress':
       return withStage(state, event.stage, (s) => ({
@@ -118,6 +119,8 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
       }));
     case 'stage.awaiting_approval':
       return withStage(state, event.stage, (s) => ({ ...s, status: 'awaiting_approval', approval_timeout_at: event.timeout_at }), { status: 'awaiting_approval' });
+    case 'stage.job':
+      return withStage(state, event.stage, (s) => ({ ...s, job: event.job }));
     case 'run.estimated':
       return {
         ...state,
@@ -149,6 +152,7 @@ function pendingStage(id: string, index: number, optional: boolean, maxAttempts:
     eta_ms: null,
     expected_ms: null,
     expected_samples: 0,
+    job: null,
     cost_usd: 0,
     error: null,
     log: stageLogName(index, id),

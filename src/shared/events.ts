@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Entity, RunStatus, StageError, RunError } from './metadata-schema.js';
+import { Entity, Job, RunStatus, StageError, RunError } from './metadata-schema.js';
 
 // Every state change of a run is one of these, numbered by `seq` (1, 2, 3… per run, no gaps).
 // Names are past-tense and dotted; `stage` is the stage's index in the pipeline.
@@ -51,6 +51,8 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ ...Base, ...StageRef, type: z.literal('stage.reset'), reason: z.string() }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.awaiting_approval'), timeout_at: z.string().nullable() }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.approved'), by: z.string() }),
+  /** A stage's cluster job: submitted (its id known), and each change of its state or reason. */
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.job'), job: Job }),
   /** Each stage's usual duration from the pipeline's history, as the run starts; null where there is none. */
   z.object({
     ...Base,

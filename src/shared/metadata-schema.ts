@@ -39,6 +39,19 @@ export const Checkpoint = z.object({
 });
 export type Checkpoint = z.infer<typeof Checkpoint>;
 
+/** A stage's batch job on a cluster: what Slurm says of it, and where its output lands. */
+export const Job = z.object({
+  executor: z.literal('slurm'),
+  id: z.string(),
+  /** Slurm's state: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL, OUT_OF_MEMORY… */
+  state: z.string(),
+  /** Why a PENDING job waits (Resources, Priority…), or why it ended; null when Slurm gives none. */
+  reason: z.string().nullable(),
+  /** The job's output file, relative to the run folder. */
+  output: z.string(),
+});
+export type Job = z.infer<typeof Job>;
+
 export const StageState = z.object({
   id: z.string(),
   index: z.number().int(),
@@ -74,6 +87,8 @@ export const StageState = z.object({
   approved_at: Iso.nullable().default(null),
   /** Why the stage was last set back to pending (a reset, outputs gone before a resume). */
   reset_reason: z.string().nullable().default(null),
+  /** The current attempt's cluster job, for a stage run by Slurm; null for a local one. */
+  job: Job.nullable().default(null),
 });
 export type StageState = z.infer<typeof StageState>;
 

@@ -22,6 +22,21 @@ const Retries = z.union([
   RetriesObject,
 ]);
 
+// Where a stage runs on a Slurm cluster. Every field is optional: what is not given is the cluster's default.
+const SlurmSpec = z.strictObject({
+  partition: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a partition name').optional(),
+  /** Slurm's time limit for the job (Slurm counts whole minutes); past it the job ends TIMEOUT. */
+  time: Duration.refine((ms) => ms > 0, 'a time limit must be longer than 0').optional(),
+  cpus: z.number().int().min(1).optional(),
+  /** Memory per node: `4G`, `500M`, as sbatch --mem takes it. */
+  mem: z.string().regex(/^\d+[KMGT]?$/, 'a size such as 500M or 4G').optional(),
+  /** More sbatch options, one argument each (`--gres=gpu:1`). */
+  args: z.array(z.string().regex(/^--?[A-Za-z]/, 'an sbatch option, starting with -')).default([]),
+});
+export type SlurmSpec = z.infer<typeof SlurmSpec>;
+export const EXECUTORS = ['local', 'slurm'] as const;
+const Executor = z.enum(EXECUTORS);
+
 export const StageSpec = z.strictObject({
   id: z.string().regex(STAGE_ID, 'letters, digits, _ and -, starting with a letter or digit'),
   description: z.string().optional(),
@@ -36,6 +51,9 @@ export const StageSpec = z.strictObject({
   circuit: z.string().min(1).optional(),
   env: z.record(z.string(), Scalar).default({}),
   cwd: z.string().min(1).optional(),
+  /** Where it runs: here (the default) or as a Slurm job. */
+  executor: Executor.optional(),
+  slurm: SlurmSpec.optional(),
 });
 export type StageSpec = z.infer<typeof StageSpec>;
 
@@ -68,6 +86,9 @@ export const PipelineSpec = z
     description: z.string().optional(),
     params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a parameter name'), ParamSpec).default({}),
     stages: z.array(StageSpec).min(1, 'a pipeline needs at least one stage'),
+    /** The default executor of its stages, and Slurm options they start from. */
+    executor: Executor.default('local'),
+    slurm: SlurmSpec.optional(),
     notify: z.union([NotifySpec.transform((n) => [n]), z.array(NotifySpec)]).default([]),
   })
   .superRefine((pipeline, ctx) => {
@@ -81,3 +102,11 @@ export const PipelineSpec = z
     }
   });
 export type PipelineSpec = z.infer<typeof PipelineSpec>;
+
+/** Where a stage runs: its own `executor:`, else the pipeline's. */
+export const stageExecutor = (pipeline: PipelineSpec, stage: StageSpec): (typeof EXECUTORS)[number] => stage.executor ?? pipeline.executor;
+
+/** A stage's Slurm options: the pipeline's, overridden field by field by the stage's; sbatch arguments add up. */
+export function stageSlurm(pipeline: PipelineSpec, stage: StageSpec): SlurmSpec {
+  return { ...pipeline.slurm, ...stage.slurm, args: [...(pipeline.slurm?.args ?? []), ...(stage.slurm?.args ?? [])] };
+}
