@@ -6,6 +6,8 @@ import { isTerminal } from '../shared/metadata-schema.js';
 import { writeAtomic } from './atomic-file.js';
 import { loadPipeline } from './pipeline-files.js';
 import { noticeFor, sendAll } from './notifier.js';
+import { jobName } from './slurm/slurm-executor.js';
+import { scancel, scancelByName, slurmAvailable } from './slurm/slurm-cli.js';
 import { killStageGroups, runProcessGroups } from './process-groups.js';
 import type { RunManager } from './run-manager.js';
 import { RunRecorder } from './run-recorder.js';
@@ -15,6 +17,8 @@ import { METADATA_FILE, listRunIds, parseMetadata, runDir } from './run-store.js
 export interface RecoveryReport {
   interrupted: string[];
   requeued: string[];
+  /** Runs whose Slurm job outlived the daemon: watched again where they left off. */
+  adopted: string[];
   rebuilt: string[];
   /** metadata.json behind events.ndjson, brought up to date. */
   caughtUp: string[];
@@ -25,7 +29,7 @@ export interface RecoveryReport {
 // `interrupted` (their leftover process groups killed), runs that never started go back in the queue, and a
 // corrupt metadata.json is rebuilt from events.ndjson where it can be, else reported and left untouched.
 export async function recoverRuns(workspace: string, manager: RunManager, graceMs: number): Promise<RecoveryReport> {
-  const report: RecoveryReport = { interrupted: [], requeued: [], rebuilt: [], caughtUp: [], corrupt: [] };
+  const report: RecoveryReport = { interrupted: [], requeued: [], adopted: [], rebuilt: [], caughtUp: [], corrupt: [] };
   for (const runId of await listRunIds(workspace)) {
     const dir = runDir(workspace, runId);
     const text = await readFile(path.join(dir, METADATA_FILE), 'utf8').catch(() => null);
@@ -63,6 +67,20 @@ export async function recoverRuns(workspace: string, manager: RunManager, graceM
       }
       continue;
     }
+    // A Slurm job outlives the daemon: its stage is taken up again, and the run goes on as running.
+    const running = state.stages.find((s) => s.status === 'running' && s.job);
+    if (running?.job) {
+      try {
+        const pipeline = await loadPipeline(workspace, state.pipeline_file ? path.resolve(workspace, state.pipeline_file) : state.pipeline);
+        manager.adoptRunning(recorder, pipeline.spec, { index: running.index, job: running.job, attempt: running.attempts });
+        report.adopted.push(runId);
+        continue;
+      } catch {
+        // The pipeline file is gone: nothing to go on with. Its job is cancelled below, and the run interrupted.
+      }
+    }
+    // A Slurm job whose id never reached the run's events (the daemon died right after sbatch) is found by name.
+    await cancelStrayJobs(runId, state.stages);
     const recorded = state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid]));
     await killStageGroups(runId, [...new Set([...recorded, ...runProcessGroups(runId)])], graceMs);
     const message = `the daemon running it${state.runner_pid ? ` (pid ${state.runner_pid})` : ''} stopped; resume it to go on`;
@@ -72,6 +90,15 @@ export async function recoverRuns(workspace: string, manager: RunManager, graceM
     report.interrupted.push(runId);
   }
   return report;
+}
+
+async function cancelStrayJobs(runId: string, stages: { id: string; status: string; pgid: number | null; job: { id: string } | null }[]): Promise<void> {
+  for (const stage of stages) {
+    if (stage.status !== 'running') continue;
+    if (stage.job) await scancel(stage.job.id);
+    // A running stage with neither a process group nor a job id may be a job submitted the instant the daemon died.
+    else if (stage.pgid === null && (await slurmAvailable())) await scancelByName(jobName(runId, stage.id));
+  }
 }
 
 // Whoever the pipeline names hears of the interruption, in the background: recovery does not wait on a webhook.

@@ -9,7 +9,8 @@ import type { CircuitBreaker } from './circuit-breaker.js';
 import { createRun } from './create-run.js';
 import type { History } from './history.js';
 import { type LoadedPipeline, loadPipeline } from './pipeline-files.js';
-import { runPipeline } from './pipeline-runner.js';
+import { type RunOptions, runPipeline } from './pipeline-runner.js';
+import type { AdoptingExecutor } from './executor.js';
 import { killStageGroups } from './process-groups.js';
 import { RunRecorder } from './run-recorder.js';
 import { loadRunState } from './run-loader.js';
@@ -23,6 +24,7 @@ export interface ManagerOptions {
   graceMs: number;
   circuits: CircuitBreaker;
   history?: History;
+  slurm?: AdoptingExecutor;
 }
 
 interface LiveRun {
@@ -131,6 +133,14 @@ export class RunManager {
     return recorder.state;
   }
 
+  /** Takes up a run whose Slurm job outlived the daemon that started it: at once, since the job is already running. */
+  adoptRunning(recorder: RunRecorder, pipeline: PipelineSpec, adopt: NonNullable<RunOptions['adopt']>): void {
+    this.watch(recorder);
+    const run: LiveRun = { recorder, pipeline, controller: new AbortController(), done: null };
+    this.live.set(recorder.state.run_id, run);
+    this.launch(recorder.state.run_id, run, adopt);
+  }
+
   /** Takes over a run a dead daemon left queued. */
   adoptQueued(recorder: RunRecorder, pipeline: PipelineSpec): void {
     this.watch(recorder);
@@ -138,10 +148,16 @@ export class RunManager {
   }
 
   // The daemon is going down: running runs become `interrupted` (their stages killed), so a resume continues them.
+  // A run whose stage is a Slurm job is left running, its job untouched: the next daemon takes it up again.
   async shutdown(reason: string): Promise<void> {
     const stopping = [...this.live.values()].filter((run) => run.done);
     await Promise.all(
       stopping.map(async (run) => {
+        if (run.recorder.state.stages.some((s) => s.status === 'running' && s.job)) {
+          run.recorder.seal();
+          await run.recorder.close().catch(() => undefined);
+          return;
+        }
         const pgids = run.recorder.state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid]));
         const at = new Date().toISOString();
         run.recorder.emit({ type: 'run.interrupted', error: { code: 'ERR_INTERRUPTED', message: reason, exit_code: null, signal: null, stack: null, at } });
@@ -181,9 +197,13 @@ export class RunManager {
     while (this.running < this.options.concurrency && this.queue.length > 0) {
       const runId = this.queue.shift() as string;
       const run = this.live.get(runId);
-      if (!run) continue;
-      this.running++;
-      run.done = runPipeline({
+      if (run) this.launch(runId, run);
+    }
+  }
+
+  private launch(runId: string, run: LiveRun, adopt?: RunOptions['adopt']): void {
+    this.running++;
+    run.done = runPipeline({
         pipeline: run.pipeline,
         recorder: run.recorder,
         workspace: this.options.workspace,
@@ -193,6 +213,8 @@ export class RunManager {
         circuits: this.options.circuits,
         history: this.options.history,
         awaitNotifications: false,
+        slurm: this.options.slurm,
+        adopt,
       })
         .then(
           () => undefined,
@@ -204,7 +226,6 @@ export class RunManager {
           this.running--;
           void this.retire(runId).finally(() => this.pump());
         });
-    }
   }
 
   private async retire(runId: string): Promise<void> {

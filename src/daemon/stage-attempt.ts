@@ -39,7 +39,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   const { stage, ctx, recorder, logFile } = input;
   const log = (data: Buffer | string): void => logFile.write(data);
   const started = Date.now();
-  log(`===== pipe-tui: stage ${stage.id}, attempt ${ctx.attempt} of ${input.maxAttempts}, ${new Date(started).toISOString()} =====\n`);
+  if (!input.adopt) log(`===== pipe-tui: stage ${stage.id}, attempt ${ctx.attempt} of ${input.maxAttempts}, ${new Date(started).toISOString()} =====\n`);
 
   const cwd = path.resolve(ctx.workspace, stage.cwd ?? '.');
   const progress = new LatestThrottle<Extract<ProtocolLine, { kind: 'progress' }>>((p) =>
@@ -85,7 +85,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   };
   let proc: StageProcess;
   if (input.adopt && 'adopt' in input.executor) {
-    log(`===== pipe-tui: taken up again after a daemon restart: Slurm job ${input.adopt.id} =====\n`);
+    log(`===== pipe-tui: stage ${stage.id}, attempt ${ctx.attempt} taken up again after a daemon restart: Slurm job ${input.adopt.id} =====\n`);
     proc = (input.executor as AdoptingExecutor).adopt(input.adopt, launch);
   } else {
     proc = input.executor.start(launch);

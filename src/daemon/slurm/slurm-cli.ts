@@ -66,6 +66,11 @@ export async function scancel(id: string): Promise<void> {
   await execa('scancel', [id], { reject: false, timeout: TIMEOUT_MS });
 }
 
+/** Cancels every job of this user with that name (a job whose id was never recorded). */
+export async function scancelByName(name: string): Promise<void> {
+  await execa('scancel', ['--name', name], { reject: false, timeout: TIMEOUT_MS });
+}
+
 /** Whether this machine can submit Slurm jobs at all. */
 export async function slurmAvailable(): Promise<boolean> {
   const result = await execa('sinfo', ['-h', '-o', '%T'], { reject: false, timeout: 5000 }).catch(() => null);

@@ -24,6 +24,9 @@ const FAILURES: Record<string, { code: string; message: string }> = {
   LOST: { code: 'ERR_SLURM_JOB_LOST', message: 'is no longer known to Slurm (squeue, scontrol, sacct -c)' },
 };
 
+/** A job's name says whose it is, so a job whose id was lost can still be found. */
+export const jobName = (runId: string, stage: string): string => `pipe-${runId}-${stage}`;
+
 export function sbatchArgs(spec: SlurmSpec, name: string, output: string, cwd: string): string[] {
   const args = [`--job-name=${name}`, `--output=${output}`, `--chdir=${cwd}`];
   if (spec.partition) args.push(`--partition=${spec.partition}`);
@@ -51,7 +54,7 @@ export class SlurmExecutor implements AdoptingExecutor {
     const script = path.join(files.dir, `${files.stem}.sh`);
     const output = path.join(files.dir, `${files.stem}.out`);
     writeFileSync(script, batchScript(launch.command), { mode: 0o700 });
-    const name = `pipe-${launch.env.PIPE_RUN_ID ?? 'run'}-${launch.env.PIPE_STAGE ?? 'stage'}`;
+    const name = jobName(launch.env.PIPE_RUN_ID ?? 'run', launch.env.PIPE_STAGE ?? 'stage');
     const submitted = sbatch(script, sbatchArgs(launch.slurm ?? { args: [] }, name, output, launch.cwd), launch.env);
     return this.follow(submitted, output, launch);
   }

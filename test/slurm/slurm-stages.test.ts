@@ -1,0 +1,128 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import { finalStatus, slurmAvailable } from '../../src/daemon/slurm/slurm-cli.js';
+import { cli } from '../helpers/cli.js';
+import { startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
+import { isAlive, removeWorkspaces, runIn, tempWorkspace, waitFor } from '../helpers/workspace.js';
+
+// A real one-node Slurm (../shared/slurm/start-slurm.sh; .ci/run starts it). Without one, these are skipped
+// locally and fail in CI.
+const hasSlurm = await slurmAvailable();
+const describeSlurm = hasSlurm || process.env.CI ? describe : describe.skip;
+
+afterEach(async () => {
+  await stopDaemons();
+  await removeWorkspaces();
+});
+
+const count = async (file: string, needle: string): Promise<number> => (await readFile(file, 'utf8')).split('\n').filter((l) => l.includes(needle)).length;
+
+describeSlurm('stages on a real Slurm', () => {
+  it('runs a stage as a job: progress, entities, its log, the job recorded, parameters only in its environment', async () => {
+    const ws = await tempWorkspace({
+      p: `params:\n  who: { default: x }\nexecutor: slurm\nstages:\n  - id: work\n    run: 'echo "hi $PIPE_PARAM_WHO in $SLURM_JOB_ID"; echo ::pipe:progress 1/2 half; sleep 0.3; echo data > out.txt; echo ::pipe:entity result out.txt {\\"n\\":1}; echo ::pipe:progress 2/2 done'\n    slurm: { cpus: 1, mem: 100M, args: [--comment=pipe-tui-test] }\n`,
+    });
+    const { final, recorder } = await runIn(ws, 'p', { params: { who: '$(touch pwned)' } });
+    expect(final.status).toBe('succeeded');
+    const stage = final.stages[0];
+    expect(stage?.job).toMatchObject({ executor: 'slurm', id: expect.stringMatching(/^\d+$/), state: 'COMPLETED', output: 'slurm/00_work.1.out' });
+    expect(stage?.progress).toMatchObject({ current: 2, total: 2, message: 'done' });
+    expect(final.entities).toEqual([expect.objectContaining({ type: 'result', filename: '01_result.txt', metadata: { n: 1 } })]);
+    const log = await readFile(path.join(recorder.dir, 'logs', '00_work.log'), 'utf8');
+    expect(log).toContain(`hi $(touch pwned) in ${stage?.job?.id}`);
+    expect(log).not.toContain('::pipe:');
+    const script = await readFile(path.join(recorder.dir, 'slurm', '00_work.1.sh'), 'utf8');
+    expect(script).not.toContain('touch pwned');
+    await expect(readFile(path.join(ws, 'pwned'))).rejects.toThrow();
+    const shown = await execa('scontrol', ['show', 'job', stage?.job?.id ?? '']);
+    expect(shown.stdout).toMatch(/MinMemoryNode=100M/);
+    expect(shown.stdout).toMatch(/Comment=pipe-tui-test/);
+  });
+
+  it("fails with the job's exit code, and is retried like a local stage", async () => {
+    const ws = await tempWorkspace({
+      p: "executor: slurm\nstages:\n  - id: work\n    run: 'echo try $PIPE_ATTEMPT; exit 4'\n    retries: { attempts: 2, min: 100ms, max: 100ms }\n",
+    });
+    const { final, recorder } = await runIn(ws, 'p');
+    expect(final.status).toBe('failed');
+    expect(final.stages[0]).toMatchObject({ attempts: 2, error: { code: 'ERR_STAGE_EXIT', exit_code: 4 }, job: { state: 'FAILED' } });
+    const log = await readFile(path.join(recorder.dir, 'logs', '00_work.log'), 'utf8');
+    expect(log).toContain('try 1');
+    expect(log).toContain('try 2');
+  });
+
+  it('cancels a running job with scancel, and ends a stage past its own timeout the same way', async () => {
+    const ws = await tempWorkspace({
+      slow: "executor: slurm\nstages:\n  - id: work\n    run: 'echo ::pipe:progress 1/2 up; sleep 120'\n",
+      late: "executor: slurm\nstages:\n  - id: work\n    run: 'sleep 120'\n    timeout: 2s\n",
+    });
+    const controller = new AbortController();
+    const cancelled = runIn(ws, 'slow', {
+      signal: controller.signal,
+      onStart: (recorder) => recorder.subscribe((_, state) => state.stages[0]?.progress && controller.abort()),
+    });
+    const { final } = await cancelled;
+    expect(final.status).toBe('cancelled');
+    expect(final.stages[0]?.error?.code).toBe('ERR_CANCELLED');
+    const id = final.stages[0]?.job?.id ?? '';
+    expect((await finalStatus(id))?.state).toBe('CANCELLED');
+
+    const late = await runIn(ws, 'late');
+    expect(late.final.stages[0]?.error?.code).toBe('ERR_STAGE_TIMEOUT');
+    expect((await finalStatus(late.final.stages[0]?.job?.id ?? ''))?.state).toBe('CANCELLED');
+  });
+
+  it("maps Slurm's own time limit (TIMEOUT) to ERR_STAGE_TIMEOUT", async () => {
+    const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: work\n    run: 'sleep 600'\n    slurm: { time: 1m }\n" });
+    const { final } = await runIn(ws, 'p');
+    expect(final.stages[0]).toMatchObject({ status: 'failed', error: { code: 'ERR_STAGE_TIMEOUT' }, job: { state: 'TIMEOUT' } });
+  }, 180_000);
+
+  it('takes a running job up again after the daemon is killed -9: the job runs once, the run goes on', async () => {
+    const ws = await tempWorkspace({
+      p: "executor: slurm\nstages:\n  - id: work\n    run: 'echo \"job $SLURM_JOB_ID\" >> starts.txt; for i in 1 2 3 4 5 6; do echo ::pipe:progress $i/6; sleep 0.5; done; echo ::pipe:entity note starts.txt'\n  - id: after\n    executor: local\n    run: 'true'\n",
+    });
+    const pid = await startDaemon(ws);
+    const runId = await startRun(ws, 'p');
+    await waitForRun(ws, runId, 'its job to run', (r) => (r.stages[0]?.progress?.current ?? 0) >= 2, 30_000);
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the daemon to die', () => !isAlive(pid));
+    await startDaemon(ws);
+    const done = await waitForRun(ws, runId, 'to succeed', (r) => r.status === 'succeeded', 30_000);
+    expect(done.stages.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
+    expect(done.stages[0]?.progress).toMatchObject({ current: 6, total: 6 });
+    expect(done.entities.map((e) => e.type)).toEqual(['note']);
+    expect(await count(path.join(ws, 'starts.txt'), 'job ')).toBe(1);
+    expect(await readFile(daemonPaths(ws).log, 'utf8')).toContain(`recovery: adopted: ${runId}`);
+    const log = await readFile(path.join(ws, 'runs', runId, 'logs', '00_work.log'), 'utf8');
+    expect(log).toMatch(/attempt 1 taken up again after a daemon restart: Slurm job \d+/);
+  }, 60_000);
+
+  it('settles a job that ended while the daemon was down from its final state and exit code', async () => {
+    const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: work\n    run: 'echo ::pipe:progress 1/2 half; sleep 2; echo last words; exit 3'\n" });
+    const pid = await startDaemon(ws);
+    const runId = await startRun(ws, 'p');
+    const running = await waitForRun(ws, runId, 'its job to run', (r) => r.stages[0]?.progress !== null && r.stages[0]?.job !== null, 30_000);
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the daemon to die', () => !isAlive(pid));
+    // The job ends while no daemon watches it.
+    await waitFor('the job to end', async () => ['FAILED'].includes((await finalStatus(running.stages[0]?.job?.id ?? ''))?.state ?? ''), 30_000);
+    await startDaemon(ws);
+    const done = await waitForRun(ws, runId, 'to fail', (r) => r.status === 'failed', 30_000);
+    expect(done.stages[0]).toMatchObject({ error: { code: 'ERR_STAGE_EXIT', exit_code: 3 }, job: { state: 'FAILED' } });
+    expect(await readFile(path.join(ws, 'runs', runId, 'logs', '00_work.log'), 'utf8')).toContain('last words');
+  }, 60_000);
+
+  it('refuses bad slurm options with their paths', async () => {
+    const ws = await tempWorkspace({ p: "stages:\n  - id: work\n    run: 'true'\n    executor: pbs\n    slurm: { mem: lots, args: [rm -rf] }\n" });
+    const { exitCode, stderr } = await cli(['validate', path.join(ws, 'pipelines', 'p.yaml')]);
+    expect(exitCode).toBe(2);
+    expect(String(stderr)).toContain('stages.0.executor');
+    expect(String(stderr)).toContain('stages.0.slurm.mem: a size such as 500M or 4G');
+    expect(String(stderr)).toContain('stages.0.slurm.args.0: an sbatch option');
+    expect(await readdir(ws)).not.toContain('runs');
+  });
+});
