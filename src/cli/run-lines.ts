@@ -25,6 +25,8 @@ export function eventLine(event: RunEvent, state: RunMetadata): string | null {
       return `${tag} skipped (optional): ${event.error ? `${event.error.code}: ${event.error.message}` : ''}`;
     case 'stage.cancelled':
       return `${tag} cancelled`;
+    case 'stage.job':
+      return `${tag} slurm job ${event.job.id} ${event.job.state}${event.job.reason ? ` (${event.job.reason})` : ''}`;
     case 'entity.added':
       return `${event.entity.stage ? `[${event.entity.stage}] ` : ''}entity ${event.entity.filename}`;
     case 'run.finished':

@@ -51,6 +51,13 @@ describe('RunDetail', () => {
     expect(out).toMatch(/› ▶ research +████░+ 3\/10 +5\.0s +ETA 5\.0s +Synthesizing segments/);
   });
 
+  it('shows a Slurm stage with its job id and what Slurm says (a pending job says why it waits)', () => {
+    const run = states.running();
+    const stages = run.stages.map((s, i) => (i === 1 ? { ...s, progress: null, job: { executor: 'slurm' as const, id: '4242', state: 'PENDING', reason: 'Resources', output: 'slurm/01_research.1.out' } } : s));
+    const out = frame(<RunDetail run={{ ...run, stages }} stage={1} entityRows={0} width={100} now={NOW} />);
+    expect(out).toMatch(/▶ research +slurm 4242 PENDING \(Resources\) +5\.0s/);
+  });
+
   it('says ETA unknown with neither history nor progress, and what history expects of stages to come', () => {
     const run = states.running();
     const stages = run.stages.map((s, i) => (i === 1 ? { ...s, progress: null } : i === 2 ? { ...s, expected_ms: 90_000, expected_samples: 7 } : s));

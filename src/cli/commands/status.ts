@@ -26,7 +26,8 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
     const error = s.error ? `  ${s.error.code}: ${s.error.message}` : '';
     const active = s.status === 'running' || s.status === 'retrying';
     const eta = active ? ` ${etaText(stageRemainingMs(s, now))}` : s.status === 'pending' && s.expected_ms !== null ? ` usually ${formatDuration(s.expected_ms)}` : '';
-    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${progress}${attempts}${took}${eta}${error}`);
+    const job = s.job ? ` [slurm job ${s.job.id} ${s.job.state}${s.job.reason ? ` (${s.job.reason})` : ''}]` : '';
+    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${error}`);
   }
   for (const e of run.entities) lines.push(`  entity ${e.filename}${e.stage ? ` (${e.stage})` : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
 import { etaText, stageRemainingMs } from '../../shared/eta.js';
-import type { StageState } from '../../shared/metadata-schema.js';
+import type { Job, StageState } from '../../shared/metadata-schema.js';
 import { progressBar, statusSymbol, statusTone } from '../../shared/status-symbols.js';
 import { toneColor, useDisplay } from '../display.js';
 
@@ -14,6 +14,9 @@ export interface StageRowProps {
 }
 
 // One stage: symbol, id, attempts, a substage bar with current/total and the stage's message, time, ETA.
+export const jobText = (job: Job, active: boolean): string =>
+  active ? `slurm ${job.id} ${job.state}${job.reason ? ` (${job.reason})` : ''}` : `slurm ${job.id}`;
+
 export function StageRow({ stage, selected, width, now }: StageRowProps) {
   const display = useDisplay();
   const parts = [`${selected ? (display.ascii ? '>' : '›') : ' '} ${statusSymbol(stage.status, display.ascii)} ${stage.id.padEnd(14)}`];
@@ -22,6 +25,8 @@ export function StageRow({ stage, selected, width, now }: StageRowProps) {
   } else if (stage.attempts > 1) {
     parts.push(`attempt ${stage.attempts} of ${stage.max_attempts}`);
   }
+  // A cluster job: its id and what Slurm says of it (a PENDING job says why it waits).
+  if (stage.job) parts.push(jobText(stage.job, stage.status === 'running'));
   if (stage.status === 'running' && stage.progress) {
     parts.push(`${progressBar(stage.progress.current, stage.progress.total, 12, display.ascii)} ${stage.progress.current}/${stage.progress.total}`);
   }
