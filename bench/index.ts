@@ -10,6 +10,7 @@ import { feedLatency } from './feed-latency.js';
 import { lsJson } from './ls-json.js';
 import { logThroughput } from './log-throughput.js';
 import { progressFlood } from './progress-flood.js';
+import { slurmWatch } from './slurm-watch.js';
 import { stageOverhead } from './stage-overhead.js';
 import { tuiIdleCpu } from './tui-idle-cpu.js';
 import { tuiLatency } from './tui-latency.js';
@@ -30,6 +31,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'tui-log-paging', run: tuiLogPaging },
   { name: 'ls-json', run: lsJson },
   { name: 'eta-accuracy', run: etaAccuracy },
+  { name: 'slurm-watch', run: slurmWatch },
 ];
 
 function formatValue(f: Figure): string {

@@ -64,8 +64,8 @@ export class JobWatcher {
           }
           continue;
         }
-        // Ended (or gone from squeue): its exit code from scontrol, or the completion log.
-        const final = (await finalStatus(id)) ?? (++job.misses >= LOST_AFTER ? LOST : null);
+        // Ended: squeue gave its exit; gone from slurmctld's memory: scontrol, else the completion log (sacct -c).
+        const final = status ?? (await finalStatus(id)) ?? (++job.misses >= LOST_AFTER ? LOST : null);
         if (!final || !FINAL_STATES.has(final.state)) continue;
         this.forget(id);
         job.watched.onEnd(final);

@@ -29,15 +29,22 @@ export async function sbatch(script: string, args: string[], env: Record<string,
   return id;
 }
 
-/** One squeue for many jobs: the state and reason of each job Slurm still lists (finished ones drop out). */
-export async function squeue(ids: string[]): Promise<Map<string, JobStatus>> {
-  const found = new Map<string, JobStatus>();
+/**
+ * One squeue for many jobs: state, reason and exit of each job slurmctld still holds (ended ones too, for
+ * MinJobAge); a job it no longer holds is missing from the answer.
+ */
+export async function squeue(ids: string[]): Promise<Map<string, FinalStatus>> {
+  const found = new Map<string, FinalStatus>();
   if (ids.length === 0) return found;
-  const result = await execa('squeue', ['-h', '-t', 'all', '-j', ids.join(','), '-o', '%i|%T|%r'], { reject: false, timeout: TIMEOUT_MS });
+  const result = await execa('squeue', ['-h', '-t', 'all', '-j', ids.join(','), '-O', 'JobID:|,State:|,Reason:|,exit_code:'], { reject: false, timeout: TIMEOUT_MS });
   // squeue fails outright when none of the ids is known any more: an empty answer, not an error.
   for (const line of String(result.stdout ?? '').split('\n')) {
-    const [id, state, reason] = line.trim().split('|');
-    if (id && state) found.set(id, { state, reason: cleanReason(reason) });
+    const [id, state, reason, status] = line.trim().split('|');
+    if (!id || !state) continue;
+    // exit_code is the raw wait status: the exit code in its high byte, a signal in its low bits.
+    const raw = Number(status);
+    const known = status !== undefined && status.trim() !== '' && Number.isInteger(raw);
+    found.set(id.trim(), { state: state.trim(), reason: cleanReason(reason?.trim()), exitCode: known ? raw >> 8 : null, signal: known ? raw & 0x7f : null });
   }
   return found;
 }
