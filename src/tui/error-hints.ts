@@ -12,6 +12,11 @@ const HINTS: Record<string, string> = {
   ERR_APPROVAL_REQUIRED: 'approval gates need the daemon: run it without --foreground',
   ERR_METADATA_CORRUPT: 'metadata.json cannot be read; the daemon rebuilds it from events.ndjson when it starts',
   ERR_IO: 'the disk refused a write: is it full?',
+  ERR_SLURM_OUT_OF_MEMORY: 'the job needed more memory than it asked for: raise slurm: { mem: }',
+  ERR_SLURM_NODE_FAIL: 'the node failed under the job; retries: { on: [ERR_SLURM_NODE_FAIL] } runs it again',
+  ERR_SLURM_PREEMPTED: 'a job of higher priority took the node; retrying it is usually enough',
+  ERR_SLURM_CANCELLED: 'someone ran scancel on the job; r resumes the run',
+  ERR_SLURM_JOB_LOST: 'Slurm forgot the job (a slurmctld restart without state?); r resumes the run',
 };
 
 export const errorHint = (code: string): string | null => HINTS[code] ?? null;
