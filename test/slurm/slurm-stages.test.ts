@@ -4,7 +4,8 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { daemonPaths } from '../../src/daemon/daemon-paths.js';
 import { finalStatus, slurmAvailable } from '../../src/daemon/slurm/slurm-cli.js';
-import { cli } from '../helpers/cli.js';
+import { BIN, cli } from '../helpers/cli.js';
+import { TmuxSession } from '../helpers/tmux.js';
 import { startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
 import { isAlive, removeWorkspaces, runIn, tempWorkspace, waitFor } from '../helpers/workspace.js';
 
@@ -125,4 +126,20 @@ describeSlurm('stages on a real Slurm', () => {
     expect(String(stderr)).toContain('stages.0.slurm.args.0: an sbatch option');
     expect(await readdir(ws)).not.toContain('runs');
   });
+});
+
+describeSlurm('a Slurm stage in the TUI (tmux)', () => {
+  it('shows the job id and what Slurm says of it, then the stage done', async () => {
+    const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: work\n    run: 'for i in 1 2 3 4 5 6; do echo ::pipe:progress $i/6; sleep 0.5; done'\n" });
+    const session = await TmuxSession.start(`node ${BIN} --workspace ${ws}`, { env: { NO_COLOR: '1' }, width: 100 });
+    try {
+      await session.waitForScreen(/● live/, 15_000);
+      await session.keys('n', 'p', 'Enter');
+      const running = await session.waitForScreen(/▶ work +slurm \d+ RUNNING/, 30_000);
+      expect(running).toMatch(/\d\/6/);
+      await session.waitForScreen(/✔ work +slurm \d+/, 30_000);
+    } finally {
+      await session.kill();
+    }
+  }, 60_000);
 });
