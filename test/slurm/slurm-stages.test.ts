@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,23 @@ describeSlurm('stages on a real Slurm', () => {
     expect(done.stages[0]).toMatchObject({ error: { code: 'ERR_STAGE_EXIT', exit_code: 3 }, job: { state: 'FAILED' } });
     expect(await readFile(path.join(ws, 'runs', runId, 'logs', '00_work.log'), 'utf8')).toContain('last words');
   }, 60_000);
+
+  it('asks the job completion log (sacct -c) for a job slurmctld no longer holds', async () => {
+    const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: work\n    run: 'exit 6'\n" });
+    const { final } = await runIn(ws, 'p');
+    const id = final.stages[0]?.job?.id ?? '';
+    // A scontrol that no longer knows the job, as after MinJobAge; sacct -c is the real one.
+    const bin = path.join(ws, 'bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'scontrol'), '#!/bin/sh\necho "slurm_load_jobs error: Invalid job id specified" >&2\nexit 1\n', { mode: 0o755 });
+    const PATH = process.env.PATH;
+    process.env.PATH = `${bin}:${PATH}`;
+    try {
+      expect(await finalStatus(id)).toEqual({ state: 'FAILED', reason: null, exitCode: 6, signal: 0 });
+    } finally {
+      process.env.PATH = PATH;
+    }
+  });
 
   it('refuses bad slurm options with their paths', async () => {
     const ws = await tempWorkspace({ p: "stages:\n  - id: work\n    run: 'true'\n    executor: pbs\n    slurm: { mem: lots, args: [rm -rf] }\n" });
