@@ -160,3 +160,17 @@ describeSlurm('a Slurm stage in the TUI (tmux)', () => {
     }
   }, 60_000);
 });
+
+describe('a Slurm stage without Slurm', () => {
+  it('fails with ERR_STAGE_SPAWN saying sbatch is missing', async () => {
+    const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: work\n    run: 'true'\n" });
+    const PATH = process.env.PATH;
+    process.env.PATH = path.join(ws, 'no-slurm-here');
+    try {
+      const { final } = await runIn(ws, 'p');
+      expect(final.stages[0]?.error).toMatchObject({ code: 'ERR_STAGE_SPAWN', message: expect.stringContaining('sbatch is not on PATH') });
+    } finally {
+      process.env.PATH = PATH;
+    }
+  });
+});

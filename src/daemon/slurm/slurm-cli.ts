@@ -23,6 +23,9 @@ const TIMEOUT_MS = 30_000;
 export async function sbatch(script: string, args: string[], env: Record<string, string>): Promise<string> {
   const result = await execa('sbatch', ['--parsable', ...args, script], { env, extendEnv: false, reject: false, timeout: TIMEOUT_MS });
   const id = String(result.stdout ?? '').trim().split(';')[0] ?? '';
+  if ((result as { code?: string }).code === 'ENOENT') {
+    throw new PipeError('ERR_STAGE_SPAWN', 'sbatch is not on PATH: a stage with executor: slurm needs a Slurm client on this machine');
+  }
   if (result.exitCode !== 0 || !/^\d+$/.test(id)) {
     throw new PipeError('ERR_STAGE_SPAWN', `sbatch refused the job: ${String(result.stderr || result.stdout || result.message).trim().slice(0, 500)}`);
   }
