@@ -2,9 +2,10 @@ import { userInfo } from 'node:os';
 import { Box, Text, useApp, useInput } from 'ink';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { isTerminal } from '../shared/metadata-schema.js';
-import { listPipelineNames } from '../daemon/pipeline-files.js';
+import { listPipelineNames, loadPipeline } from '../daemon/pipeline-files.js';
 import { runDir, stageLogPath } from '../daemon/run-store.js';
 import { failedStage } from '../shared/derive-run.js';
+import { toPipeError } from '../shared/errors.js';
 import { ErrorPanel } from './components/ErrorPanel.js';
 import { EntityList } from './components/EntityList.js';
 import { EntityView } from './components/EntityView.js';
@@ -15,6 +16,7 @@ import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { LogPane } from './components/LogPane.js';
+import { ParamsFormView } from './components/ParamsFormView.js';
 import { Picker } from './components/Picker.js';
 import { RunDetail } from './components/RunDetail.js';
 import { RunList } from './components/RunList.js';
@@ -27,7 +29,7 @@ import { useNow } from './hooks/use-now.js';
 import { useRuns } from './hooks/use-runs.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { entryId } from './run-entries.js';
-import { filterPipelines, initialUi, uiReducer } from './ui-state.js';
+import { type UiAction, filterPipelines, initialUi, uiReducer } from './ui-state.js';
 import { type KeyContext, handleKeys } from './keymap.js';
 import { layout } from './layout.js';
 
@@ -99,6 +101,7 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
     for (const effect of effects) {
       if (effect.type === 'exit') exit();
       else if (effect.type === 'command') latest.current.send(effect.body, effect.done);
+      else if (effect.type === 'open-form') void openForm(workspace, effect.pipeline).then((form) => dispatch(form), (error: unknown) => note(`${toPipeError(error).code}: ${toPipeError(error).message}`));
       else {
         // The answer applies only to the log it was asked of, should the selection move meanwhile.
         const file = latest.current.logFile;
@@ -112,6 +115,7 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
       <Header workspace={workspace} />
       {ui.overlay === 'help' ? <HelpOverlay /> : null}
       {ui.overlay === 'picker' ? <Picker matches={matches} query={ui.query} pick={ui.pick} /> : null}
+      {ui.overlay === 'params' && ui.form ? <ParamsFormView form={ui.form} pick={ui.pick} width={columns} /> : null}
       {ui.overlay === 'entities' && run ? <EntityList entities={run.entities} pick={ui.pick} height={Math.max(3, rows - 5)} width={columns} /> : null}
       {ui.overlay === 'entity' && entity ? <EntityView title={`${entity.filename} (${entity.type})`} text={entityText} height={Math.max(3, rows - 4)} width={columns} /> : null}
       {ui.overlay === 'stats' && run ? <StatsView run={run} stats={stats} width={columns} now={now} /> : null}
@@ -149,4 +153,11 @@ function safeLogPath(workspace: string, runId: string, stage: { index: number; i
   } catch {
     return null;
   }
+}
+
+// The picked pipeline's params with their defaults, for the form the picker's Tab opens.
+async function openForm(workspace: string, pipeline: string): Promise<UiAction> {
+  const { spec } = await loadPipeline(workspace, pipeline);
+  const fields = Object.entries(spec.params).map(([name, p]) => ({ name, value: p.default === undefined ? '' : String(p.default), description: p.description ?? null }));
+  return { type: 'form', form: { pipeline, fields } };
 }

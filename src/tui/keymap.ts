@@ -26,12 +26,18 @@ export interface KeyFlags {
   pageDown?: boolean;
   home?: boolean;
   end?: boolean;
+  tab?: boolean;
   ctrl?: boolean;
   meta?: boolean;
 }
 
 /** Moves of the log pane need the file on disk, so they are effects; their answer comes back as `log-top`. */
-export type Effect = { type: 'exit' } | { type: 'command'; body: Command; done: string } | { type: 'log-page'; move: PageMove };
+export type Effect =
+  | { type: 'exit' }
+  | { type: 'command'; body: Command; done: string }
+  | { type: 'log-page'; move: PageMove }
+  /** Reads a pipeline's params for the form; answered with a `form` action. */
+  | { type: 'open-form'; pipeline: string };
 
 export interface KeyResult {
   state: UiState;
@@ -42,8 +48,8 @@ export interface KeyResult {
 // Keys → UI actions and effects, as SPEC section 7 lists them. Typed-ahead keys that a slow link delivers in one
 // chunk (`nga⏎`) are taken one by one, each seeing the state the previous one left.
 export function handleKeys(state: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyResult {
-  const special = key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.escape || key.pageUp || key.pageDown || key.ctrl || key.meta;
-  const chunks = !special && input.length > 1 ? [...input].map((ch) => ({ input: ch === '\r' ? '' : ch, key: { return: ch === '\r' } })) : [{ input, key }];
+  const special = key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.escape || key.pageUp || key.pageDown || key.tab || key.ctrl || key.meta;
+  const chunks = !special && input.length > 1 ? [...input].map(burstKey) : [{ input, key }];
   const result: KeyResult = { state, actions: [], effects: [] };
   for (const chunk of chunks) {
     const { actions, effects } = handleKey(result.state, chunk.input, chunk.key, ctx);
@@ -52,6 +58,12 @@ export function handleKeys(state: UiState, input: string, key: KeyFlags, ctx: Ke
     result.effects.push(...effects);
   }
   return result;
+}
+
+// One character of a burst as the key it stands for: Enter, Tab and Backspace arrive as control characters.
+function burstKey(ch: string): { input: string; key: KeyFlags } {
+  const key = { return: ch === '\r', tab: ch === '\t', backspace: ch === '\x7f' || ch === '\b' };
+  return { input: key.return || key.tab || key.backspace ? '' : ch, key };
 }
 
 function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): { actions: UiAction[]; effects: Effect[] } {
@@ -78,8 +90,26 @@ function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): 
       const name = matches[ui.pick];
       return { actions: [{ type: 'overlay', overlay: null }], effects: name ? [{ type: 'command', body: { command: 'run', pipeline: name, params: {} }, done: `started ${name}` }] : [] };
     }
+    if (key.tab) {
+      const name = matches[ui.pick];
+      return { actions: [], effects: name ? [{ type: 'open-form', pipeline: name }] : [] };
+    }
     if (key.backspace || key.delete) return act({ type: 'query', query: ui.query.slice(0, -1) });
     if (input && !key.ctrl && !key.meta) return act({ type: 'query', query: ui.query + input });
+    return none;
+  }
+  if (ui.overlay === 'params' && ui.form) {
+    const { form } = ui;
+    const field = form.fields[ui.pick];
+    if (key.escape) return act({ type: 'overlay', overlay: 'picker' });
+    if (key.upArrow || key.downArrow || key.tab) return act({ type: 'pick', delta: key.upArrow ? -1 : 1, count: form.fields.length });
+    if (key.return) {
+      const params = Object.fromEntries(form.fields.map((f) => [f.name, f.value]));
+      return { actions: [{ type: 'overlay', overlay: null }], effects: [{ type: 'command', body: { command: 'run', pipeline: form.pipeline, params }, done: `started ${form.pipeline}` }] };
+    }
+    if (!field) return none;
+    if (key.backspace || key.delete) return act({ type: 'field', value: field.value.slice(0, -1) });
+    if (input && !key.ctrl && !key.meta) return act({ type: 'field', value: field.value + input });
     return none;
   }
   if (input === 'q') return { actions: [], effects: [{ type: 'exit' }] };

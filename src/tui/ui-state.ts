@@ -1,7 +1,13 @@
 // What the screen shows besides the runs themselves: selection, panes, overlays. A pure reducer, so every key's
 // effect is testable without a terminal.
 
-export type Overlay = null | 'help' | 'picker' | 'confirm-cancel' | 'entities' | 'entity' | 'stats';
+export type Overlay = null | 'help' | 'picker' | 'params' | 'confirm-cancel' | 'entities' | 'entity' | 'stats';
+
+/** The params of a pipeline about to start, as the user edits them (the picker's Tab). */
+export interface ParamsForm {
+  pipeline: string;
+  fields: { name: string; value: string; description: string | null }[];
+}
 
 export interface UiState {
   /** The selected run; null selects the newest. */
@@ -16,9 +22,10 @@ export interface UiState {
   pick: number;
   /** One line of feedback: a command's answer or error. */
   note: string | null;
+  form: ParamsForm | null;
 }
 
-export const initialUi: UiState = { selectedId: null, stage: null, showLog: false, logTop: null, overlay: null, query: '', pick: 0, note: null };
+export const initialUi: UiState = { selectedId: null, stage: null, showLog: false, logTop: null, overlay: null, query: '', pick: 0, note: null, form: null };
 
 export type UiAction =
   | { type: 'move'; delta: number; ids: string[] }
@@ -30,6 +37,10 @@ export type UiAction =
   | { type: 'pick'; delta: number; count: number }
   | { type: 'note'; note: string | null }
   | { type: 'select'; id: string }
+  /** Opens the params form (pick on its first field). */
+  | { type: 'form'; form: ParamsForm }
+  /** The picked field's new value. */
+  | { type: 'field'; value: string }
   /** Between the entity list and one entity's content, keeping the list's selection. */
   | { type: 'entity-view'; open: boolean };
 
@@ -53,7 +64,14 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case 'log-top':
       return { ...state, logTop: action.top };
     case 'overlay':
-      return { ...state, overlay: action.overlay, query: '', pick: 0 };
+      return { ...state, overlay: action.overlay, query: '', pick: 0, form: action.overlay === 'params' ? state.form : null };
+    case 'form':
+      return { ...state, overlay: 'params', form: action.form, pick: 0 };
+    case 'field': {
+      if (!state.form) return state;
+      const fields = state.form.fields.map((f, i) => (i === state.pick ? { ...f, value: action.value } : f));
+      return { ...state, form: { ...state.form, fields } };
+    }
     case 'query':
       return { ...state, query: action.query, pick: 0 };
     case 'pick':

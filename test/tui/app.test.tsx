@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -114,6 +114,25 @@ describe('the TUI app on real folders and a real daemon', () => {
     await screen(/● live/);
     // The events it missed while away arrive after it is live again: here, the new daemon's verdict.
     expect(await screen(/⚡ slow/)).toMatch(/interrupted/);
+  });
+
+  it('starts a run with params set in the form the picker opens with Tab', async () => {
+    const ws = await tempWorkspace({ greet: "params:\n  who: { default: world, description: whom to greet }\nstages:\n  - id: hi\n    run: 'echo \"hello $PIPE_PARAM_WHO\"'\n" });
+    await startDaemon(ws);
+    const { app, screen } = mount(ws);
+    await screen(/● live/);
+    app.stdin.write('n');
+    await screen(/greet/);
+    app.stdin.write('\t');
+    await screen(/who += world▏ +whom to greet/);
+    app.stdin.write('\u007f'.repeat(5));
+    app.stdin.write('Ada');
+    await screen(/who += Ada▏/);
+    app.stdin.write('\r');
+    await screen(/✔ greet/);
+    const [runId] = await readdir(path.join(ws, 'runs'));
+    const run = JSON.parse(await readFile(path.join(ws, 'runs', runId ?? '', 'metadata.json'), 'utf8'));
+    expect(run.params).toEqual({ who: 'Ada' });
   });
 
   it('starts a run from the picker and cancels it with c y', async () => {

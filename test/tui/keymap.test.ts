@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handleKeys } from '../../src/tui/keymap.js';
-import { initialUi } from '../../src/tui/ui-state.js';
+import { type UiState, initialUi } from '../../src/tui/ui-state.js';
 
 const ctx = { ids: ['r3', 'r2', 'r1'], selectedId: 'r3', stageCount: 5, stageIndex: 2, entityCount: 2, pipelines: ['podcast', 'hello', 'archive'], user: 'ada' };
 
@@ -35,6 +35,24 @@ describe('handleKeys', () => {
     expect(handleKeys(initialUi, '', { pageUp: true }, ctx).effects).toEqual([{ type: 'log-page', move: 'up' }]);
     expect(handleKeys(initialUi, '', { pageDown: true }, ctx).effects).toEqual([{ type: 'log-page', move: 'down' }]);
     expect(handleKeys(initialUi, '', { home: true }, ctx).effects).toEqual([{ type: 'log-page', move: 'top' }]);
+  });
+
+  it('opens the params form with Tab in the picker, edits the picked field, and starts the run with them', () => {
+    const picker = handleKeys(initialUi, 'n', {}, ctx).state;
+    expect(handleKeys(picker, '', { tab: true }, ctx).effects).toEqual([{ type: 'open-form', pipeline: 'podcast' }]);
+    const form = { pipeline: 'podcast', fields: [{ name: 'topic', value: 'rain', description: null }, { name: 'voice', value: 'a', description: null }] };
+    let s: UiState = { ...initialUi, overlay: 'params', form, pick: 0 };
+    s = handleKeys(s, 'bows', {}, ctx).state;
+    s = handleKeys(s, '', { backspace: true }, ctx).state;
+    // A burst over a slow link: Backspace arrives as DEL among the other characters.
+    s = handleKeys(s, 'x\x7f', {}, ctx).state;
+    s = handleKeys(s, '', { tab: true }, ctx).state;
+    s = handleKeys(s, 'b', {}, ctx).state;
+    expect(s.form?.fields.map((f) => f.value)).toEqual(['rainbow', 'ab']);
+    const started = handleKeys(s, '', { return: true }, ctx);
+    expect(started.effects).toEqual([{ type: 'command', body: { command: 'run', pipeline: 'podcast', params: { topic: 'rainbow', voice: 'ab' } }, done: 'started podcast' }]);
+    expect(started.state.overlay).toBeNull();
+    expect(handleKeys(s, '', { escape: true }, ctx).state.overlay).toBe('picker');
   });
 
   it('does nothing to a run when none is selected', () => {

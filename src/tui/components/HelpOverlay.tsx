@@ -4,7 +4,7 @@ export const KEYS: [string, string][] = [
   ['↑ ↓ / j k', 'move through runs (newest first)'],
   ['← → / h', 'choose the stage whose log is shown'],
   ['Enter', 'open the selected run in full (stages, errors, entities)'],
-  ['n', 'new run: pick a pipeline, type to filter, Enter starts it'],
+  ['n', 'new run: pick a pipeline, type to filter, Enter starts it (Tab: set its params first)'],
   ['e', "the selected run's entities; Enter shows one (text, JSON pretty-printed)"],
   ['s', "the selected run's timeline, and each stage's recent durations from history"],
   ['c', 'cancel the selected run (y to confirm)'],

@@ -18,7 +18,7 @@ export function Picker({ matches, query, pick }: PickerProps) {
       {matches.map((name, i) => (
         <Text key={name} inverse={i === pick}>{`  ${name}`}</Text>
       ))}
-      <Text dimColor={display.color}>Enter starts it with its default params · Esc closes</Text>
+      <Text dimColor={display.color}>Enter starts it with its default params · Tab sets its params first · Esc closes</Text>
     </Box>
   );
 }
