@@ -1,7 +1,6 @@
-import * as z from 'zod';
-
-// Stable codes: users grep for them and scripts branch on them, so never rename one.
-export const ErrorCode = z.enum([
+// Stable codes: users grep for them and scripts branch on them, so never rename one. A plain list, not a zod enum:
+// the TUI imports PipeError before its first frame, and zod is not worth loading for that.
+export const ERROR_CODES = [
   'ERR_STAGE_EXIT',
   'ERR_STAGE_TIMEOUT',
   'ERR_STAGE_SIGNAL',
@@ -32,8 +31,8 @@ export const ErrorCode = z.enum([
   'ERR_DAEMON_LOCKED',
   'ERR_IO',
   'ERR_INTERNAL',
-]);
-export type ErrorCode = z.infer<typeof ErrorCode>;
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 // A stage may report its own code (`::pipe:error ERR_EMBEDDINGS_MISSING …`); it is kept as given.
 export const ANY_ERROR_CODE = /^ERR_[A-Z0-9_]{1,64}$/;
