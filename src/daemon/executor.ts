@@ -11,8 +11,11 @@ export interface StageLaunch {
   cwd: string;
   /** The whole environment of the stage; parameters travel here, never in the command line. */
   env: Record<string, string>;
-  /** Receives output as it arrives, in arrival order. */
-  onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Receives output as it arrives, in arrival order. Its promise settles once the chunk's effects (entity copies)
+   * are recorded: an executor that resumes after a crash (a Slurm job's output) moves its saved place only then.
+   */
+  onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void | Promise<void>;
   /** Where an executor keeps files of its own for this attempt (a batch script, a job's output), and their stem. */
   files?: { dir: string; stem: string };
   /** A cluster job's id and each change of its state, as the executor learns them. */

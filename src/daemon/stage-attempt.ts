@@ -78,7 +78,11 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     command: stage.run,
     cwd,
     env: stageEnv(stage, ctx),
-    onOutput: (chunk, stream) => router.push(chunk, stream),
+    onOutput: (chunk, stream) => {
+      router.push(chunk, stream);
+      // Settles when this chunk's entity copies have landed (progress may be read twice: it is the same progress).
+      return entities;
+    },
     files: { dir: path.join(ctx.runDir, 'slurm'), stem: `${String(ctx.index).padStart(2, '0')}_${stage.id}.${ctx.attempt}` },
     onJob: (job) => recorder.emit({ type: 'stage.job', stage: ctx.index, job }),
     slurm: input.slurm,

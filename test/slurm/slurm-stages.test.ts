@@ -117,6 +117,19 @@ describeSlurm('stages on a real Slurm', () => {
     expect(await readFile(path.join(ws, 'runs', runId, 'logs', '00_work.log'), 'utf8')).toContain('last words');
   }, 60_000);
 
+  it('keeps an error a job reported before the daemon was killed: taken up again, the stage still fails with it', async () => {
+    const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: work\n    run: 'echo ::pipe:error ERR_UPSTREAM_GONE the API answered 410; echo ::pipe:progress 1/2 noted; sleep 3; exit 0'\n" });
+    const pid = await startDaemon(ws);
+    const runId = await startRun(ws, 'p');
+    // Progress comes after the error line: once it shows, the error line has been read.
+    await waitForRun(ws, runId, 'the error line to be read', (r) => r.stages[0]?.progress?.current === 1, 30_000);
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the daemon to die', () => !isAlive(pid));
+    await startDaemon(ws);
+    const done = await waitForRun(ws, runId, 'to fail', (r) => r.status === 'failed', 30_000);
+    expect(done.stages[0]?.error).toMatchObject({ code: 'ERR_UPSTREAM_GONE', message: 'the API answered 410' });
+  }, 60_000);
+
   it('asks the job completion log (sacct -c) for a job slurmctld no longer holds', async () => {
     const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: work\n    run: 'exit 6'\n" });
     const { final } = await runIn(ws, 'p');

@@ -68,6 +68,10 @@ export class SlurmExecutor implements AdoptingExecutor {
     const runDir = launch.env.PIPE_RUN_DIR ?? launch.cwd;
     const relative = path.relative(runDir, output);
     const follower = new OutputFollower(output, (chunk) => launch.onOutput(chunk, 'stdout'));
+    if (known) {
+      const reported = follower.errorLinesBefore();
+      if (reported.length > 0) void launch.onOutput(reported, 'stdout');
+    }
     let jobId: string | null = null;
     let stopping = false;
     const exited = new Promise<StageExit>((resolve) => {
@@ -80,9 +84,10 @@ export class SlurmExecutor implements AdoptingExecutor {
           this.watcher.watch(id, {
             onStatus: (s) => report(s.state, s.reason),
             onEnd: (final) => {
-              follower.finish();
-              report(final.state, final.reason);
-              resolve(exitOf(final, stopping));
+              void follower.finish().then(() => {
+                report(final.state, final.reason);
+                resolve(exitOf(final, stopping));
+              });
             },
           });
           if (stopping) void scancel(id);
