@@ -102,6 +102,20 @@ describeSlurm('stages on a real Slurm', () => {
     expect(log).toMatch(/attempt 1 taken up again after a daemon restart: Slurm job \d+/);
   }, 60_000);
 
+  it('daemon stop leaves a Slurm job running; the next daemon takes it up and finishes the run', async () => {
+    const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: work\n    run: 'echo start >> starts.txt; echo ::pipe:progress 1/2 up; sleep 3'\n" });
+    await startDaemon(ws);
+    const runId = await startRun(ws, 'p');
+    const running = await waitForRun(ws, runId, 'its job to run', (r) => r.stages[0]?.progress !== null, 30_000);
+    expect((await cli(['daemon', 'stop', '--workspace', ws])).exitCode).toBe(0);
+    const left = await waitForRun(ws, runId, 'to stay running', (r) => r.status === 'running');
+    expect(left.stages[0]?.error).toBeNull();
+    expect(['PENDING', 'RUNNING', 'COMPLETING', 'COMPLETED']).toContain((await finalStatus(running.stages[0]?.job?.id ?? ''))?.state);
+    await startDaemon(ws);
+    await waitForRun(ws, runId, 'to succeed', (r) => r.status === 'succeeded', 30_000);
+    expect(await count(path.join(ws, 'starts.txt'), 'start')).toBe(1);
+  }, 60_000);
+
   it('settles a job that ended while the daemon was down from its final state and exit code', async () => {
     const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: work\n    run: 'echo ::pipe:progress 1/2 half; sleep 2; echo last words; exit 3'\n" });
     const pid = await startDaemon(ws);
