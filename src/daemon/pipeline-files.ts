@@ -29,6 +29,11 @@ export async function loadPipeline(workspace: string, nameOrPath: string): Promi
   return { name, file, spec };
 }
 
+/** The pipeline a run was made from, read again: its file when the run recorded one, else its name. */
+export function loadRunPipeline(workspace: string, run: { pipeline: string; pipeline_file: string | null }): Promise<LoadedPipeline> {
+  return loadPipeline(workspace, run.pipeline_file ? path.resolve(workspace, run.pipeline_file) : run.pipeline);
+}
+
 async function findPipelineFile(workspace: string, nameOrPath: string): Promise<string> {
   if (nameOrPath.includes('/') || EXTENSIONS.some((ext) => nameOrPath.endsWith(ext))) return path.resolve(nameOrPath);
   if (!PIPELINE_NAME.test(nameOrPath)) throw new PipeError('ERR_PIPELINE_NOT_FOUND', `not a pipeline name: ${JSON.stringify(nameOrPath)}`);

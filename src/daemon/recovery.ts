@@ -4,7 +4,7 @@ import path from 'node:path';
 import { toPipeError } from '../shared/errors.js';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { writeAtomic } from './atomic-file.js';
-import { loadPipeline } from './pipeline-files.js';
+import { loadRunPipeline } from './pipeline-files.js';
 import { noticeFor, sendAll } from './notifier.js';
 import { jobName } from './slurm/slurm-executor.js';
 import { scancel, scancelByName, slurmAvailable } from './slurm/slurm-cli.js';
@@ -57,7 +57,7 @@ export async function recoverRuns(workspace: string, manager: RunManager, graceM
     }
     if (state.status === 'queued') {
       try {
-        const pipeline = await loadPipeline(workspace, state.pipeline_file ? path.resolve(workspace, state.pipeline_file) : state.pipeline);
+        const pipeline = await loadRunPipeline(workspace, state);
         manager.adoptQueued(recorder, pipeline.spec);
         report.requeued.push(runId);
       } catch (thrown) {
@@ -71,7 +71,7 @@ export async function recoverRuns(workspace: string, manager: RunManager, graceM
     const running = state.stages.find((s) => s.status === 'running' && s.job);
     if (running?.job) {
       try {
-        const pipeline = await loadPipeline(workspace, state.pipeline_file ? path.resolve(workspace, state.pipeline_file) : state.pipeline);
+        const pipeline = await loadRunPipeline(workspace, state);
         manager.adoptRunning(recorder, pipeline.spec, { index: running.index, job: running.job, attempt: running.attempts });
         report.adopted.push(runId);
         continue;
@@ -103,8 +103,7 @@ async function cancelStrayJobs(runId: string, stages: { id: string; status: stri
 
 // Whoever the pipeline names hears of the interruption, in the background: recovery does not wait on a webhook.
 async function notifyInterruption(workspace: string, recorder: RunRecorder): Promise<void> {
-  const { pipeline_file: file, pipeline: name } = recorder.state;
-  const spec = await loadPipeline(workspace, file ? path.resolve(workspace, file) : name).then((p) => p.spec, () => null);
+  const spec = await loadRunPipeline(workspace, recorder.state).then((p) => p.spec, () => null);
   if (!spec || spec.notify.length === 0) return;
   const stop = recorder.subscribe((event, state) => {
     const notice = noticeFor(event, state, recorder.dir);

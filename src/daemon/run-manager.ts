@@ -8,7 +8,7 @@ import { ApprovalGates } from './approval-gates.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { createRun } from './create-run.js';
 import type { History } from './history.js';
-import { type LoadedPipeline, loadPipeline } from './pipeline-files.js';
+import { type LoadedPipeline, loadPipeline, loadRunPipeline } from './pipeline-files.js';
 import { type RunOptions, runPipeline } from './pipeline-runner.js';
 import type { AdoptingExecutor } from './executor.js';
 import { killStageGroups } from './process-groups.js';
@@ -172,7 +172,7 @@ export class RunManager {
     if (this.live.has(runId)) throw new PipeError('ERR_RUN_STATE', `run ${runId} is ${this.liveState(runId)?.status}; cancel it before you ${what} it`);
     const state = await loadRunState(this.options.workspace, runId);
     if (!isTerminal(state.status)) throw new PipeError('ERR_RUN_STATE', `run ${runId} is ${state.status} in another process`);
-    const pipeline = await loadPipeline(this.options.workspace, state.pipeline_file ? path.resolve(this.options.workspace, state.pipeline_file) : state.pipeline);
+    const pipeline = await loadRunPipeline(this.options.workspace, state);
     const ids = pipeline.spec.stages.map((s) => s.id);
     if (ids.join('\0') !== state.stages.map((s) => s.id).join('\0')) {
       throw new PipeError('ERR_PIPELINE_CHANGED', `${pipeline.file} now has stages ${ids.join(', ')}; run ${runId} had ${state.stages.map((s) => s.id).join(', ')}`);
