@@ -6,14 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { createRun } from '../src/daemon/create-run.js';
-import { daemonPaths } from '../src/daemon/daemon-paths.js';
-import { loadPipeline } from '../src/daemon/pipeline-files.js';
-import { runPipeline } from '../src/daemon/pipeline-runner.js';
-import { EVENTS_FILE } from '../src/daemon/run-store.js';
+import { createRun } from '../src/daemon/engine/create-run.js';
+import { daemonPaths } from '../src/workspace/layout.js';
+import { loadPipeline } from '../src/workspace/pipeline-files.js';
+import { runPipeline } from '../src/daemon/engine/pipeline-runner.js';
+import { EVENTS_FILE } from '../src/workspace/run-reader.js';
 import type { RunMetadata } from '../src/shared/metadata-schema.js';
 import { resolveParams } from '../src/shared/parse-pipeline.js';
-import { DaemonConnection } from '../src/tui/daemon-connection.js';
+import { DaemonConnection } from '../src/client/daemon-connection.js';
 
 /** The repository root (bench/..), where bin/pipe-tui.js lives. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { History, type HistoryRecord } from '../src/daemon/history.js';
+import { History, type HistoryRecord } from '../src/workspace/history-index.js';
 import { applyEvent } from '../src/shared/apply-event.js';
 import { runRemainingMs, stageRemainingMs } from '../src/shared/eta.js';
 import type { RunEvent, RunEventBody } from '../src/shared/events.js';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DaemonConnection } from '../src/tui/daemon-connection.js';
+import type { DaemonConnection } from '../src/client/daemon-connection.js';
 import {
   type BenchDaemon,
   type BenchResult,

@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { newRunId } from '../src/daemon/run-id.js';
+import { newRunId } from '../src/daemon/engine/run-id.js';
 import { CLI_BIN, REPO_ROOT, monotonicMs, pause } from './bench-helpers.js';
 
 /** The terminal the TUI gets: wider than 80×24 so a stage row's message is not cut. */

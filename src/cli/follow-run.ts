@@ -1,5 +1,5 @@
 import { isTerminal } from '../shared/metadata-schema.js';
-import { FeedClient } from '../tui/feed-client.js';
+import { FeedClient } from '../client/feed-client.js';
 import { LiveView } from './live-view.js';
 import { eventLine, runSummary } from './run-lines.js';
 

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../shared/metadata-schema.js';
-import type { SummaryRead } from '../daemon/run-store.js';
+import type { SummaryRead } from '../workspace/run-reader.js';
 
 // One line of `ls --json`: enough to list and pick, without the stages' detail.
 export function summarize(read: SummaryRead): Record<string, unknown> {

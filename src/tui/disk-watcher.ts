@@ -3,7 +3,7 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { isRunId } from '../shared/names.js';
-import { parseMetadata, runsDir } from '../daemon/run-store.js';
+import { parseMetadata, runsDir } from '../workspace/run-reader.js';
 import type { RunEntry } from './run-entries.js';
 
 // Watches the run folders with chokidar: runs/ itself for folders that come and go, and only the folders of runs

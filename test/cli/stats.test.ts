@@ -1,7 +1,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import { daemonPaths } from '../../src/workspace/layout.js';
 import { cli } from '../helpers/cli.js';
 import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
 

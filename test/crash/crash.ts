@@ -11,8 +11,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { type FSWatcher, closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { daemonPaths } from '../../src/daemon/daemon-paths.js';
-import { lockHolder } from '../../src/daemon/daemon-lock.js';
+import { daemonPaths } from '../../src/workspace/layout.js';
+import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
 import { RunEvent } from '../../src/shared/events.js';
 import { type RunMetadata, RunMetadata as RunMetadataSchema } from '../../src/shared/metadata-schema.js';
 import { cli } from '../helpers/cli.js';

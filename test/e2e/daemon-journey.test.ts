@@ -3,8 +3,8 @@ import { BIN, cli } from '../helpers/cli.js';
 import { stopDaemons, waitForRun } from '../helpers/daemon.js';
 import { TmuxSession, hasTmux } from '../helpers/tmux.js';
 import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
-import { lockHolder } from '../../src/daemon/daemon-lock.js';
-import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { daemonPaths } from '../../src/workspace/layout.js';
 
 const describeTerminal = hasTmux || process.env.CI ? describe : describe.skip;
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockHolder } from '../../src/daemon/daemon-lock.js';
-import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { daemonPaths } from '../../src/workspace/layout.js';
 import { BIN, cli } from '../helpers/cli.js';
 import { stopDaemons } from '../helpers/daemon.js';
 import { TmuxSession, hasTmux } from '../helpers/tmux.js';

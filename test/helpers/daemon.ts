@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { lockHolder } from '../../src/daemon/daemon-lock.js';
-import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { daemonPaths } from '../../src/workspace/layout.js';
 import type { RunEvent } from '../../src/shared/events.js';
 import { type RunMetadata, RunMetadata as RunMetadataSchema } from '../../src/shared/metadata-schema.js';
 import type { ServerMessage } from '../../src/shared/protocol.js';
-import { DaemonConnection } from '../../src/tui/daemon-connection.js';
+import { DaemonConnection } from '../../src/client/daemon-connection.js';
 import { cli } from './cli.js';
 import { isAlive, waitFor } from './workspace.js';
 

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import { daemonPaths } from '../../src/workspace/layout.js';
 import { MAX_CLIENT_MESSAGE, type ServerMessage } from '../../src/shared/protocol.js';
-import { DaemonConnection } from '../../src/tui/daemon-connection.js';
-import { FeedClient } from '../../src/tui/feed-client.js';
+import { DaemonConnection } from '../../src/client/daemon-connection.js';
+import { FeedClient } from '../../src/client/feed-client.js';
 import { connect, recorder, startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
 import { removeWorkspaces, tempWorkspace, waitFor } from '../helpers/workspace.js';
 

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LogFile } from '../../src/daemon/log-file.js';
-import { createRun } from '../../src/daemon/create-run.js';
-import { loadPipeline } from '../../src/daemon/pipeline-files.js';
-import { runPipeline } from '../../src/daemon/pipeline-runner.js';
-import { RunRecorder } from '../../src/daemon/run-recorder.js';
+import { LogFile } from '../../src/daemon/engine/log-file.js';
+import { createRun } from '../../src/daemon/engine/create-run.js';
+import { loadPipeline } from '../../src/workspace/pipeline-files.js';
+import { runPipeline } from '../../src/daemon/engine/pipeline-runner.js';
+import { RunRecorder } from '../../src/daemon/engine/run-recorder.js';
 import { PipeError } from '../../src/shared/errors.js';
 import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
 

@@ -1,7 +1,7 @@
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daemonPaths } from '../../src/daemon/daemon-paths.js';
-import { History, type HistoryRecord } from '../../src/daemon/history.js';
+import { daemonPaths } from '../../src/workspace/layout.js';
+import { History, type HistoryRecord } from '../../src/workspace/history-index.js';
 import { removeWorkspaces, runIn, tempWorkspace } from '../helpers/workspace.js';
 
 afterEach(removeWorkspaces);

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daemonPaths } from '../../src/daemon/daemon-paths.js';
+import { daemonPaths } from '../../src/workspace/layout.js';
 import { finalStatus, slurmAvailable } from '../../src/daemon/slurm/slurm-cli.js';
 import { BIN, cli } from '../helpers/cli.js';
 import { TmuxSession } from '../helpers/tmux.js';

@@ -1,5 +1,5 @@
 import type { Command } from '../../shared/protocol.js';
-import { ensureDaemon } from '../../tui/daemon-launcher.js';
+import { ensureDaemon } from '../../client/daemon-launcher.js';
 import { printJson } from '../cli-output.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { runDaemon } from '../../daemon/daemon-main.js';
-import { lockHolder } from '../../daemon/daemon-lock.js';
-import { readOpenCircuits } from '../../daemon/circuit-breaker.js';
-import { daemonPaths } from '../../daemon/daemon-paths.js';
+import { runDaemon } from '../../daemon/server/daemon-main.js';
+import { lockHolder } from '../../daemon/server/daemon-lock.js';
+import { readOpenCircuits } from '../../daemon/engine/circuit-breaker.js';
+import { daemonPaths } from '../../workspace/layout.js';
 import { PipeError } from '../../shared/errors.js';
 import { parseDuration } from '../../shared/duration.js';
-import { DaemonConnection } from '../../tui/daemon-connection.js';
-import { ensureDaemon, startDaemon } from '../../tui/daemon-launcher.js';
+import { DaemonConnection } from '../../client/daemon-connection.js';
+import { ensureDaemon, startDaemon } from '../../client/daemon-launcher.js';
 import { printJson } from '../cli-output.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 

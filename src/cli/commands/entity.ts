@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { entityPath, findEntity } from '../../daemon/entity-files.js';
-import { requireRun } from '../../daemon/run-store.js';
+import { entityPath, findEntity } from '../../workspace/entity-files.js';
+import { requireRun } from '../../workspace/run-reader.js';
 import { printJson } from '../cli-output.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 

@@ -1,9 +1,9 @@
 import { formatDuration } from '../../shared/duration.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
-import { listRunIds, readSummariesSync, type SummaryRead } from '../../daemon/run-store.js';
+import { listRunIds, readSummariesSync, type SummaryRead } from '../../workspace/run-reader.js';
 import { printJson } from '../cli-output.js';
-import { readOpenCircuits } from '../../daemon/circuit-breaker.js';
-import { daemonPaths } from '../../daemon/daemon-paths.js';
+import { readOpenCircuits } from '../../daemon/engine/circuit-breaker.js';
+import { daemonPaths } from '../../workspace/layout.js';
 import { summarize } from '../run-summary.js';
 import { table } from '../table.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';

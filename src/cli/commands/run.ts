@@ -1,13 +1,13 @@
 import { resolveParams } from '../../shared/parse-pipeline.js';
-import { createRun } from '../../daemon/create-run.js';
-import { loadPipeline } from '../../daemon/pipeline-files.js';
-import { History } from '../../daemon/history.js';
-import { runPipeline } from '../../daemon/pipeline-runner.js';
+import { createRun } from '../../daemon/engine/create-run.js';
+import { loadPipeline } from '../../workspace/pipeline-files.js';
+import { History } from '../../workspace/history-index.js';
+import { runPipeline } from '../../daemon/engine/pipeline-runner.js';
 import { printJson, usageError } from '../cli-output.js';
 import { eventLine } from '../run-lines.js';
 import { LiveView } from '../live-view.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
-import { ensureDaemon } from '../../tui/daemon-launcher.js';
+import { ensureDaemon } from '../../client/daemon-launcher.js';
 import { exitCodeFor, followRun } from '../follow-run.js';
 import { pipelineRef } from '../pipeline-ref.js';
 

@@ -1,7 +1,7 @@
 import { formatDuration } from '../../shared/duration.js';
 import { PipeError } from '../../shared/errors.js';
-import { History } from '../../daemon/history.js';
-import { type PipelineStats, type StageStats, pipelineStats } from '../../daemon/stage-stats.js';
+import { History } from '../../workspace/history-index.js';
+import { type PipelineStats, type StageStats, pipelineStats } from '../../shared/stage-stats.js';
 import { printJson } from '../cli-output.js';
 import { table } from '../table.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';

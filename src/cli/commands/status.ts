@@ -3,7 +3,7 @@ import { formatDuration } from '../../shared/duration.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { METADATA_FILE, requireRun, runDir } from '../../daemon/run-store.js';
+import { METADATA_FILE, requireRun, runDir } from '../../workspace/run-reader.js';
 import { runSummary } from '../run-lines.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 

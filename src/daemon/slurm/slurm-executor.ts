@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Job } from '../../shared/metadata-schema.js';
 import type { SlurmSpec } from '../../shared/pipeline-schema.js';
-import type { AdoptingExecutor, StageExit, StageLaunch, StageProcess } from '../executor.js';
+import type { AdoptingExecutor, StageExit, StageLaunch, StageProcess } from '../engine/executor.js';
 import { JobWatcher } from './job-watcher.js';
 import { OutputFollower } from './output-follower.js';
 import { type FinalStatus, sbatch, scancel } from './slurm-cli.js';

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
-import type { StageStats } from '../../daemon/stage-stats.js';
+import type { StageStats } from '../../shared/stage-stats.js';
 import { sparkline, timelineBar } from '../charts.js';
 import { toneColor, useDisplay } from '../display.js';
 

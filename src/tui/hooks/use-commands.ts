@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import { toPipeError } from '../../shared/errors.js';
 import type { Command } from '../../shared/protocol.js';
-import type { FeedClient } from '../feed-client.js';
+import type { FeedClient } from '../../client/feed-client.js';
 
 // Sends a command to the daemon and turns the answer into one line for the footer.
 export function useCommands(client: FeedClient | null, note: (text: string) => void) {

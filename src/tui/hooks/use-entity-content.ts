@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { useEffect, useState } from 'react';
 import type { Entity } from '../../shared/metadata-schema.js';
-import { renderEntity } from '../../daemon/entity-files.js';
+import { renderEntity } from '../../workspace/entity-files.js';
 
 /** Bytes of an entity read for display: a large one is shown by its start. */
 const MAX_BYTES = 256 * 1024;

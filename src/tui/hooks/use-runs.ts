@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import type { Circuit } from '../../shared/protocol.js';
 import { watchRunFolders } from '../disk-watcher.js';
-import { FeedClient, type FeedStatus } from '../feed-client.js';
+import { FeedClient, type FeedStatus } from '../../client/feed-client.js';
 import { type RunEntry, mergeEntries } from '../run-entries.js';
 
 /** Never more frames than this, however fast events arrive. */

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { History } from '../../daemon/history.js';
-import { type StageStats, stageStats } from '../../daemon/stage-stats.js';
+import { History } from '../../workspace/history-index.js';
+import { type StageStats, stageStats } from '../../shared/stage-stats.js';
 
 // Each stage's record from the history index, loaded when the stats view opens (null until then, or without one).
 export function useStageStats(workspace: string, pipeline: string | null, stages: string[], open: boolean): Map<string, StageStats> | null {

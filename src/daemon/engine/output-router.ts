@@ -1,0 +1,146 @@
+import { PROTOCOL_PREFIX, type ProtocolLine, parseProtocolLine } from '../../shared/stage-protocol.js';
+import { isProgressLine, readProgress } from './progress-bytes.js';
+
+/** Longest line held back to be checked for `::pipe:`; a longer one is plain log, passed through in pieces. */
+export const MAX_PROTOCOL_LINE = 256 * 1024;
+
+const NEWLINE = 0x0a;
+const MARKER = Buffer.from(PROTOCOL_PREFIX);
+
+type StreamState = { pending: Buffer | null; midLine: boolean };
+type Progress = Extract<ProtocolLine, { kind: 'progress' }>;
+
+// Splits a stage's stdout and stderr into log bytes and protocol lines. Output with no `::pipe:` in it is
+// written in whole chunks without being decoded or copied, which keeps a flood of log lines about as cheap
+// as a shell redirect; memory stays bounded whatever the line length or the bytes.
+export class OutputRouter {
+  private readonly streams: Record<'stdout' | 'stderr', StreamState> = {
+    stdout: { pending: null, midLine: false },
+    stderr: { pending: null, midLine: false },
+  };
+  // Within one chunk only the last progress line matters; it is delivered before any other protocol line.
+  private heldProgress: Progress | null = null;
+  /** The same, not yet read into an object: where its bytes are (three fields: no object per line). */
+  private heldBuffer: Buffer | null = null;
+  private heldStart = 0;
+  private heldEnd = 0;
+
+  constructor(
+    /** Appends bytes to the stage's log. */
+    private readonly write: (data: Buffer | string) => void,
+    /** Receives each well-formed protocol line (of a burst of progress lines, the last). */
+    private readonly onLine: (line: ProtocolLine) => void,
+  ) {}
+
+  push(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
+    const state = this.streams[stream];
+    let start = 0;
+    if (state.pending || state.midLine) {
+      // Finish the line begun in an earlier chunk; only that line is copied, never the whole chunk.
+      const newline = chunk.indexOf(NEWLINE);
+      if (newline < 0) return this.hold(state, chunk);
+      const head = chunk.subarray(0, newline + 1);
+      if (state.midLine) this.write(head);
+      else this.complete(Buffer.concat([state.pending as Buffer, head]));
+      state.pending = null;
+      state.midLine = false;
+      start = newline + 1;
+    }
+    const lastNewline = chunk.lastIndexOf(NEWLINE);
+    if (lastNewline >= start) this.complete(chunk.subarray(start, lastNewline + 1));
+    this.hold(state, chunk.subarray(Math.max(start, lastNewline + 1)));
+  }
+
+  /** Flushes partial lines when the stage has ended. */
+  end(): void {
+    for (const state of Object.values(this.streams)) {
+      const rest = state.pending;
+      state.pending = null;
+      // A protocol line is consumed whole; plain text is closed with a newline so the next header starts clean.
+      if (rest && !this.scan(rest) && rest[rest.length - 1] !== NEWLINE) this.write('\n');
+      if (state.midLine) this.write('\n');
+      state.midLine = false;
+    }
+  }
+
+  private complete(lines: Buffer): void {
+    if (lines.indexOf(MARKER) < 0) this.write(lines);
+    else this.scan(lines);
+  }
+
+  private hold(state: StreamState, rest: Buffer): void {
+    if (rest.length === 0) return;
+    if (state.midLine) return this.write(rest);
+    const size = (state.pending?.length ?? 0) + rest.length;
+    if (size > MAX_PROTOCOL_LINE) {
+      if (state.pending) this.write(state.pending);
+      this.write(rest);
+      state.pending = null;
+      state.midLine = true;
+    } else {
+      // A copy: the chunk's memory may be reused by the stream.
+      state.pending = state.pending ? Buffer.concat([state.pending, rest]) : Buffer.from(rest);
+    }
+  }
+
+  // Writes runs of plain lines in one piece and hands protocol lines to onLine. True when all of it was protocol.
+  private scan(buffer: Buffer): boolean {
+    let plainStart = 0;
+    let lineStart = 0;
+    let marker = buffer.indexOf(MARKER);
+    while (lineStart < buffer.length) {
+      const newline = buffer.indexOf(NEWLINE, lineStart);
+      const lineEnd = newline < 0 ? buffer.length : newline + 1;
+      // In a flood every line starts with the marker: a few byte compares in JS beat a native search per line.
+      if (marker >= 0 && marker < lineStart) marker = startsWithMarker(buffer, lineStart) ? lineStart : buffer.indexOf(MARKER, lineStart);
+      if (marker === lineStart && isProgressLine(buffer, lineStart, lineEnd)) {
+        // A flood's common case: only remembered; the last of a run is read into an object when it is released.
+        if (plainStart < lineStart) this.write(buffer.subarray(plainStart, lineStart));
+        plainStart = lineEnd;
+        this.heldBuffer = buffer;
+        this.heldStart = lineStart;
+        this.heldEnd = lineEnd;
+      } else if (marker >= 0 && marker < lineEnd) {
+        const fast = marker === lineStart ? readProgress(buffer, lineStart, lineEnd) : null;
+        const text = fast ? '' : buffer.toString('utf8', lineStart, lineEnd);
+        const parsed = fast ?? parseProtocolLine(text);
+        if (parsed) {
+          if (plainStart < lineStart) this.write(buffer.subarray(plainStart, lineStart));
+          plainStart = lineEnd;
+          if (parsed.kind !== 'malformed') this.deliver(parsed);
+          else this.write(`[pipe-tui] warning: malformed ::pipe: line ignored (${parsed.reason}): ${text.trimEnd()}\n`);
+        }
+      }
+      lineStart = lineEnd;
+    }
+    this.releaseProgress();
+    if (plainStart >= buffer.length) return true;
+    this.write(buffer.subarray(plainStart));
+    return false;
+  }
+
+  private deliver(line: ProtocolLine): void {
+    if (line.kind === 'progress') {
+      this.heldBuffer = null;
+      this.heldProgress = line;
+      return;
+    }
+    this.releaseProgress();
+    this.onLine(line);
+  }
+
+  // Called before scan returns, while the held line's bytes are still the chunk's.
+  private releaseProgress(): void {
+    const bytes = this.heldBuffer;
+    this.heldBuffer = null;
+    const held = bytes ? readProgress(bytes, this.heldStart, this.heldEnd) : this.heldProgress;
+    this.heldProgress = null;
+    if (held) this.onLine(held);
+  }
+}
+
+function startsWithMarker(buffer: Buffer, at: number): boolean {
+  if (at + MARKER.length > buffer.length) return false;
+  for (let k = 0; k < MARKER.length; k++) if (buffer[at + k] !== MARKER[k]) return false;
+  return true;
+}

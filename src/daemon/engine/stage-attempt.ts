@@ -1,0 +1,157 @@
+import path from 'node:path';
+import type { StageSpec } from '../../shared/pipeline-schema.js';
+import type { StageError } from '../../shared/metadata-schema.js';
+import { toPipeError } from '../../shared/errors.js';
+import { formatDuration } from '../../shared/duration.js';
+import type { ProtocolLine } from '../../shared/stage-protocol.js';
+import type { Job } from '../../shared/metadata-schema.js';
+import type { SlurmSpec } from '../../shared/pipeline-schema.js';
+import type { AdoptingExecutor, Executor, StageExit, StageLaunch, StageProcess } from './executor.js';
+import type { LogFile } from './log-file.js';
+import { LatestThrottle } from './latest-throttle.js';
+import { OutputRouter } from './output-router.js';
+import type { RunRecorder } from './run-recorder.js';
+import { type StageContext, stageEnv } from './stage-env.js';
+import { isDirectory, isNonEmpty, requireRegularFile, resolveInside } from '../../workspace/safe-paths.js';
+
+export interface AttemptInput {
+  stage: StageSpec;
+  ctx: StageContext;
+  maxAttempts: number;
+  recorder: RunRecorder;
+  executor: Executor;
+  /** The stage's log, shared by all its attempts. */
+  logFile: LogFile;
+  /** Aborted when the run is cancelled. */
+  signal: AbortSignal;
+  graceMs: number;
+  /** Slurm options, for a stage the executor runs as a cluster job. */
+  slurm?: SlurmSpec;
+  /** A job a previous daemon started for this attempt, taken up again rather than submitted anew. */
+  adopt?: Job;
+}
+
+export type AttemptOutcome = { ok: true; outputs: string[] } | { ok: false; error: StageError };
+
+// One try of one stage: start it, route its output, obey its protocol lines, stop it on timeout or cancel,
+// and judge how it went. It never throws: every failure comes back as an outcome with a code.
+export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
+  const { stage, ctx, recorder, logFile } = input;
+  const log = (data: Buffer | string): void => logFile.write(data);
+  const started = Date.now();
+  if (!input.adopt) log(`===== pipe-tui: stage ${stage.id}, attempt ${ctx.attempt} of ${input.maxAttempts}, ${new Date(started).toISOString()} =====\n`);
+
+  const cwd = path.resolve(ctx.workspace, stage.cwd ?? '.');
+  const progress = new LatestThrottle<Extract<ProtocolLine, { kind: 'progress' }>>((p) =>
+    recorder.emit({ type: 'stage.progress', stage: ctx.index, current: p.current, total: p.total, message: p.message }),
+  );
+  let reported: { code: string; message: string } | null = null;
+  let entities: Promise<void> = Promise.resolve();
+
+  const onLine = (line: ProtocolLine): void => {
+    if (line.kind === 'progress') return progress.push(line);
+    progress.flush();
+    if (line.kind === 'cost') recorder.emit({ type: 'stage.cost', stage: ctx.index, usd: line.usd });
+    else if (line.kind === 'checkpoint') recorder.emit({ type: 'stage.checkpoint', stage: ctx.index, data: line.data });
+    else if (line.kind === 'error') reported = { code: line.code, message: line.message };
+    else {
+      // Copies run one after another so entities are numbered in the order the stage announced them.
+      entities = entities.then(() =>
+        resolveInside(ctx.workspace, cwd, line.path)
+          .then((source) => requireRegularFile(source, line.path))
+          .then((source) => recorder.addEntity(stage.id, line.type, source, line.metadata))
+          .then(
+            () => undefined,
+            (error: unknown) => log(`[pipe-tui] warning: entity ${line.type} ${line.path} not recorded: ${toPipeError(error, 'ERR_ENTITY_INVALID').code}: ${toPipeError(error).message}\n`),
+          ),
+      );
+    }
+  };
+  const router = new OutputRouter(log, onLine);
+
+  if (!(await isDirectory(cwd))) {
+    const error = { code: 'ERR_STAGE_SPAWN', message: `working directory ${path.relative(ctx.workspace, cwd) || '.'} does not exist`, exit_code: null, signal: null, stack: null, at: new Date().toISOString() };
+    log(`===== pipe-tui: ${error.code}: ${error.message} =====\n`);
+    return { ok: false, error };
+  }
+  const launch: StageLaunch = {
+    command: stage.run,
+    cwd,
+    env: stageEnv(stage, ctx),
+    onOutput: (chunk, stream) => {
+      router.push(chunk, stream);
+      // Settles when this chunk's entity copies have landed (progress may be read twice: it is the same progress).
+      return entities;
+    },
+    files: { dir: path.join(ctx.runDir, 'slurm'), stem: `${String(ctx.index).padStart(2, '0')}_${stage.id}.${ctx.attempt}` },
+    onJob: (job) => recorder.emit({ type: 'stage.job', stage: ctx.index, job }),
+    slurm: input.slurm,
+  };
+  let proc: StageProcess;
+  if (input.adopt && 'adopt' in input.executor) {
+    log(`===== pipe-tui: stage ${stage.id}, attempt ${ctx.attempt} taken up again after a daemon restart: Slurm job ${input.adopt.id} =====\n`);
+    proc = (input.executor as AdoptingExecutor).adopt(input.adopt, launch);
+  } else {
+    proc = input.executor.start(launch);
+    recorder.emit({ type: 'stage.started', stage: ctx.index, attempt: ctx.attempt, pgid: proc.pgid });
+  }
+
+  let stoppedFor: 'timeout' | 'cancel' | null = null;
+  const stop = (why: 'timeout' | 'cancel'): void => {
+    stoppedFor ??= why;
+    void proc.stop(input.graceMs);
+  };
+  const onAbort = (): void => stop('cancel');
+  input.signal.addEventListener('abort', onAbort, { once: true });
+  if (input.signal.aborted) stop('cancel');
+  const timer = stage.timeout === undefined ? null : setTimeout(() => stop('timeout'), stage.timeout);
+
+  let exit: StageExit;
+  try {
+    exit = await proc.exited;
+  } finally {
+    if (timer) clearTimeout(timer);
+    input.signal.removeEventListener('abort', onAbort);
+  }
+  router.end();
+  progress.flush();
+  await entities;
+
+  const error = (await judge(input, exit, stoppedFor, reported, cwd)) ?? logFailure(logFile);
+  log(`===== pipe-tui: ${error ? `${error.code}: ${error.message}` : 'succeeded'} after ${formatDuration(Date.now() - started)} =====\n`);
+  if (error) return { ok: false, error };
+  return { ok: true, outputs: stage.outputs.map((o) => path.relative(ctx.workspace, path.resolve(cwd, o)) || '.') };
+}
+
+async function judge(
+  input: AttemptInput,
+  exit: StageExit,
+  stoppedFor: 'timeout' | 'cancel' | null,
+  reported: { code: string; message: string } | null,
+  cwd: string,
+): Promise<StageError | null> {
+  const base = { exit_code: exit.exitCode, signal: exit.signal, stack: null, at: new Date().toISOString() };
+  if (stoppedFor === 'cancel') return { ...base, code: 'ERR_CANCELLED', message: 'cancelled' };
+  if (stoppedFor === 'timeout') {
+    return { ...base, code: 'ERR_STAGE_TIMEOUT', message: `timed out after ${formatDuration(input.stage.timeout ?? 0)}; its process group was killed` };
+  }
+  if (exit.spawnError) return { ...base, code: 'ERR_STAGE_SPAWN', message: `could not start: ${exit.spawnError}` };
+  if (exit.failure) return { ...base, ...exit.failure };
+  // A stage that reported an error has failed, whatever its exit code; its own code is kept.
+  if (reported) return { ...base, code: reported.code, message: reported.message };
+  if (exit.signal) return { ...base, code: 'ERR_STAGE_SIGNAL', message: `killed by ${exit.signal}` };
+  if (exit.exitCode !== 0) return { ...base, code: 'ERR_STAGE_EXIT', message: `exited with code ${exit.exitCode}` };
+  const missing: string[] = [];
+  for (const output of input.stage.outputs) {
+    if (!(await isNonEmpty(path.resolve(cwd, output)))) missing.push(output);
+  }
+  if (missing.length > 0) {
+    return { ...base, code: 'ERR_OUTPUT_MISSING', message: `declared output${missing.length > 1 ? 's' : ''} missing or empty: ${missing.join(', ')}` };
+  }
+  return null;
+}
+
+function logFailure(logFile: LogFile): StageError | null {
+  if (!logFile.failure) return null;
+  return { code: 'ERR_IO', message: `could not write the stage log: ${logFile.failure.message}`, exit_code: null, signal: null, stack: null, at: new Date().toISOString() };
+}

@@ -1,0 +1,29 @@
+import type { StageSpec } from '../../shared/pipeline-schema.js';
+import { paramEnvName } from '../../shared/names.js';
+
+export interface StageContext {
+  runId: string;
+  runDir: string;
+  workspace: string;
+  index: number;
+  attempt: number;
+  params: Record<string, string>;
+}
+
+// What a stage finds in its environment (SPEC section 4). Parameters arrive here, verbatim, and nowhere else.
+export function stageEnv(stage: StageSpec, ctx: StageContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  // Inherited PIPE_* (pipe-tui started from inside a stage) would leak another run's parameters into this one.
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('PIPE_')) env[key] = value;
+  for (const [key, value] of Object.entries(stage.env)) env[key] = String(value);
+  for (const [name, value] of Object.entries(ctx.params)) env[paramEnvName(name)] = value;
+  return {
+    ...env,
+    PIPE_RUN_ID: ctx.runId,
+    PIPE_RUN_DIR: ctx.runDir,
+    PIPE_STAGE: stage.id,
+    PIPE_STAGE_INDEX: String(ctx.index),
+    PIPE_ATTEMPT: String(ctx.attempt),
+    PIPE_WORKSPACE: ctx.workspace,
+  };
+}

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { toPipeError } from '../../shared/errors.js';
+import { isTerminal } from '../../shared/metadata-schema.js';
+import { writeAtomic } from '../../workspace/atomic-write.js';
+import { loadRunPipeline } from '../../workspace/pipeline-files.js';
+import { noticeFor, sendAll } from '../engine/notifier.js';
+import { jobName } from '../slurm/slurm-executor.js';
+import { scancel, scancelByName, slurmAvailable } from '../slurm/slurm-cli.js';
+import { killStageGroups, runProcessGroups } from '../engine/process-groups.js';
+import type { RunManager } from './run-manager.js';
+import { RunRecorder } from '../engine/run-recorder.js';
+import { foldEvents, lastEventSeq } from '../../workspace/run-events.js';
+import { METADATA_FILE, listRunIds, parseMetadata, runDir } from '../../workspace/run-reader.js';
+
+export interface RecoveryReport {
+  interrupted: string[];
+  requeued: string[];
+  /** Runs whose Slurm job outlived the daemon: watched again where they left off. */
+  adopted: string[];
+  rebuilt: string[];
+  /** metadata.json behind events.ndjson, brought up to date. */
+  caughtUp: string[];
+  corrupt: string[];
+}
+
+// When a daemon starts, no run may still claim to be running under a daemon that is gone: such runs become
+// `interrupted` (their leftover process groups killed), runs that never started go back in the queue, and a
+// corrupt metadata.json is rebuilt from events.ndjson where it can be, else reported and left untouched.
+export async function recoverRuns(workspace: string, manager: RunManager, graceMs: number): Promise<RecoveryReport> {
+  const report: RecoveryReport = { interrupted: [], requeued: [], adopted: [], rebuilt: [], caughtUp: [], corrupt: [] };
+  for (const runId of await listRunIds(workspace)) {
+    const dir = runDir(workspace, runId);
+    const text = await readFile(path.join(dir, METADATA_FILE), 'utf8').catch(() => null);
+    const read = text === null ? null : parseMetadata(runId, text);
+    // metadata.json is written after the events and coalesced, so a killed daemon can leave it behind them.
+    if (read?.ok && isTerminal(read.run.status) && (await lastEventSeq(dir)) <= read.run.seq) continue;
+    const folded = await foldEvents(dir);
+    if (!folded) {
+      if (read && !read.ok) report.corrupt.push(runId);
+      continue;
+    }
+    const state = folded.state;
+    if (!read?.ok || state.seq > read.run.seq) {
+      await writeAtomic(path.join(dir, METADATA_FILE), `${JSON.stringify(state, null, 2)}\n`);
+      (read?.ok ? report.caughtUp : report.rebuilt).push(runId);
+    }
+    if (isTerminal(state.status) || isOtherLiveRunner(state.runner_pid)) continue;
+    const recorder = new RunRecorder(dir, state);
+    // Killed between its last stage.succeeded and run.finished: it did finish.
+    if (state.stages.every((s) => s.status === 'succeeded' || s.status === 'skipped')) {
+      recorder.emit({ type: 'run.finished', status: 'succeeded', error: null });
+      await recorder.close();
+      report.caughtUp.push(runId);
+      continue;
+    }
+    if (state.status === 'queued') {
+      try {
+        const pipeline = await loadRunPipeline(workspace, state);
+        manager.adoptQueued(recorder, pipeline.spec);
+        report.requeued.push(runId);
+      } catch (thrown) {
+        const error = toPipeError(thrown);
+        recorder.emit({ type: 'run.finished', status: 'failed', error: { code: error.code, message: error.message, stage: null } });
+        await recorder.close();
+      }
+      continue;
+    }
+    // A Slurm job outlives the daemon: its stage is taken up again, and the run goes on as running.
+    const running = state.stages.find((s) => s.status === 'running' && s.job);
+    if (running?.job) {
+      try {
+        const pipeline = await loadRunPipeline(workspace, state);
+        manager.adoptRunning(recorder, pipeline.spec, { index: running.index, job: running.job, attempt: running.attempts });
+        report.adopted.push(runId);
+        continue;
+      } catch {
+        // The pipeline file is gone: nothing to go on with. Its job is cancelled below, and the run interrupted.
+      }
+    }
+    // A Slurm job whose id never reached the run's events (the daemon died right after sbatch) is found by name.
+    await cancelStrayJobs(runId, state.stages);
+    const recorded = state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid]));
+    await killStageGroups(runId, [...new Set([...recorded, ...runProcessGroups(runId)])], graceMs);
+    const message = `the daemon running it${state.runner_pid ? ` (pid ${state.runner_pid})` : ''} stopped; resume it to go on`;
+    await notifyInterruption(workspace, recorder);
+    recorder.emit({ type: 'run.interrupted', error: { code: 'ERR_INTERRUPTED', message, exit_code: null, signal: null, stack: null, at: new Date().toISOString() } });
+    await recorder.close();
+    report.interrupted.push(runId);
+  }
+  return report;
+}
+
+async function cancelStrayJobs(runId: string, stages: { id: string; status: string; pgid: number | null; job: { id: string } | null }[]): Promise<void> {
+  for (const stage of stages) {
+    if (stage.status !== 'running') continue;
+    if (stage.job) await scancel(stage.job.id);
+    // A running stage with neither a process group nor a job id may be a job submitted the instant the daemon died.
+    else if (stage.pgid === null && (await slurmAvailable())) await scancelByName(jobName(runId, stage.id));
+  }
+}
+
+// Whoever the pipeline names hears of the interruption, in the background: recovery does not wait on a webhook.
+async function notifyInterruption(workspace: string, recorder: RunRecorder): Promise<void> {
+  const spec = await loadRunPipeline(workspace, recorder.state).then((p) => p.spec, () => null);
+  if (!spec || spec.notify.length === 0) return;
+  const stop = recorder.subscribe((event, state) => {
+    const notice = noticeFor(event, state, recorder.dir);
+    if (!notice) return;
+    stop();
+    void Promise.all(sendAll(spec.notify, notice, recorder.dir));
+  });
+}
+
+// A run started by `run --foreground` in a terminal that is still open is alive, not orphaned.
+function isOtherLiveRunner(pid: number | null): boolean {
+  if (pid === null || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('pipe-tui') && !cmdline.includes('\0daemon\0');
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,63 @@
+import { type HistoryRecord, RECENT, median } from '../workspace/history-index.js';
+
+// "How did it go": per stage of a pipeline, from the history index. Pure, so the numbers can be checked by hand.
+
+export interface StageStats {
+  stage: string;
+  /** Ended runs of the stage, cancels aside (a cancel says nothing of the stage). */
+  runs: number;
+  succeeded: number;
+  /** Failed, or skipped after failing (an optional stage). */
+  failed: number;
+  failure_rate: number;
+  /** Over successful runs only: a failure's duration is when it broke, not how long the work takes. */
+  median_ms: number | null;
+  p90_ms: number | null;
+  /** The most common error codes, most frequent first. */
+  errors: { code: string; count: number }[];
+  last_error: { code: string; run_id: string; at: string } | null;
+  /** The last RECENT successful durations, oldest first: a sparkline's data. */
+  recent_ms: number[];
+}
+
+export interface PipelineStats {
+  pipeline: string;
+  runs: number;
+  stages: StageStats[];
+}
+
+/** Nearest rank: the smallest value with at least 90 % of the values at or below it. */
+export function p90(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(0.9 * sorted.length) - 1] as number;
+}
+
+export function stageStats(stage: string, records: HistoryRecord[]): StageStats {
+  const counted = records.filter((r) => r.status !== 'cancelled');
+  const failures = counted.filter((r) => r.status === 'failed' || (r.status === 'skipped' && r.error_code !== null));
+  const durations = counted.filter((r) => r.status === 'succeeded' && r.duration_ms !== null).map((r) => r.duration_ms as number);
+  const codes = new Map<string, number>();
+  for (const r of failures) if (r.error_code) codes.set(r.error_code, (codes.get(r.error_code) ?? 0) + 1);
+  const last = failures.at(-1);
+  const mid = median(durations);
+  return {
+    stage,
+    runs: counted.length,
+    succeeded: counted.filter((r) => r.status === 'succeeded').length,
+    failed: failures.length,
+    failure_rate: counted.length ? failures.length / counted.length : 0,
+    median_ms: mid === null ? null : Math.round(mid),
+    p90_ms: p90(durations),
+    errors: [...codes].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)).slice(0, 3),
+    last_error: last?.error_code ? { code: last.error_code, run_id: last.run_id, at: last.ended_at } : null,
+    recent_ms: durations.slice(-RECENT),
+  };
+}
+
+/** Stats of a pipeline, its stages in pipeline order; `stages` gives that order (as the history last saw it). */
+export function pipelineStats(pipeline: string, stages: string[], recordsOf: (stage: string) => HistoryRecord[]): PipelineStats {
+  const all = stages.map((s) => stageStats(s, recordsOf(s)));
+  const runs = new Set(stages.flatMap((s) => recordsOf(s).map((r) => r.run_id)));
+  return { pipeline, runs: runs.size, stages: all };
+}
