@@ -10,7 +10,7 @@ import { createRun } from '../src/daemon/engine/create-run.js';
 import { daemonPaths } from '../src/workspace/layout.js';
 import { loadPipeline } from '../src/workspace/pipeline-files.js';
 import { runPipeline } from '../src/daemon/engine/pipeline-runner.js';
-import { EVENTS_FILE } from '../src/workspace/run-reader.js';
+import { EVENTS_FILE } from '../src/workspace/layout.js';
 import type { RunMetadata } from '../src/shared/metadata-schema.js';
 import { resolveParams } from '../src/shared/parse-pipeline.js';
 import { DaemonConnection } from '../src/client/daemon-connection.js';

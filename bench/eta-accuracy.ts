@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { History, type HistoryRecord } from '../src/workspace/history-index.js';
+import { History } from '../src/daemon/engine/history-writer.js';
+import type { HistoryRecord } from '../src/shared/history-record.js';
 import { applyEvent } from '../src/shared/apply-event.js';
 import { runRemainingMs, stageRemainingMs } from '../src/shared/eta.js';
 import type { RunEvent, RunEventBody } from '../src/shared/events.js';

@@ -1,4 +1,4 @@
-import { type HistoryRecord, RECENT, median } from '../workspace/history-index.js';
+import { type HistoryRecord, RECENT, median } from './history-record.js';
 
 // "How did it go": per stage of a pipeline, from the history index. Pure, so the numbers can be checked by hand.
 

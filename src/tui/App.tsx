@@ -3,7 +3,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { listPipelineNames, loadPipeline } from '../workspace/pipeline-files.js';
-import { runDir, stageLogPath } from '../workspace/run-reader.js';
+import { runDir, stageLogPath } from '../workspace/layout.js';
 import { failedStage } from '../shared/derive-run.js';
 import { toPipeError } from '../shared/errors.js';
 import { ErrorPanel } from './components/ErrorPanel.js';
@@ -124,7 +124,7 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
         <>
           <RunList entries={runs.entries} selectedId={selectedId} height={box.list} width={columns} now={now} />
           {run ? <Box marginTop={1}><RunDetail run={run} stage={stageIndex} entityRows={box.entities} width={columns} now={now} /></Box> : null}
-          {entry && !entry.ok ? <Text>{`${entry.runId}: ${entry.code}: ${entry.message}`}</Text> : null}
+          {entry && !entry.ok ? <Text>{`${entry.runId}: ${entry.error.code}: ${entry.error.message}`}</Text> : null}
           {failed && selectedId ? <ErrorPanel run={failed} runDir={runDir(workspace, selectedId)} logLines={errorLines} width={columns} /> : null}
           {ui.showLog && stage ? <LogPane title={`log: ${stage.id}`} lines={log.lines} follow={ui.logTop === null} /> : null}
           {runs.circuits.filter((c) => c.open_until).map((c) => (

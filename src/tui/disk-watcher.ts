@@ -1,9 +1,10 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { isRunId } from '../shared/names.js';
-import { parseMetadata, runsDir } from '../workspace/run-reader.js';
+import { readRunFile } from '../workspace/run-reader.js';
+import { METADATA_FILE, runsDir } from '../workspace/layout.js';
 import type { RunEntry } from './run-entries.js';
 
 // Watches the run folders with chokidar: runs/ itself for folders that come and go, and only the folders of runs
@@ -47,12 +48,13 @@ export function watchRunFolders(workspace: string, onChange: (entries: Map<strin
   const load = async (dir: string): Promise<void> => {
     const runId = path.basename(dir);
     if (!isRunId(runId)) return;
-    const text = await readFile(path.join(dir, 'metadata.json'), 'utf8').catch(() => null);
-    // Unchanged since the last read: nothing to parse, nothing to redraw.
+    const file = await readRunFile(workspace, runId);
+    const text = file.text;
+    // Unchanged since the last read: nothing to redraw. Not there yet (a run being created): nothing to show.
     if (text !== null && text === lastText.get(dir)) return;
     if (text !== null) lastText.set(dir, text);
-    const read = text === null ? null : parseMetadata(runId, text);
-    if (read) entries.set(runId, read.ok ? read : { ok: false, runId, code: read.error.code, message: read.error.message });
+    const read = text === null ? null : file.read;
+    if (read) entries.set(runId, read);
     const settled = read?.ok === true && isTerminal(read.run.status);
     if (!settled && !watched.has(dir)) {
       watched.add(dir);
@@ -64,8 +66,8 @@ export function watchRunFolders(workspace: string, onChange: (entries: Map<strin
     }
     if (read) changed();
   };
-  moving.on('add', (file) => path.basename(file) === 'metadata.json' && enqueue(path.dirname(file)));
-  moving.on('change', (file) => path.basename(file) === 'metadata.json' && enqueue(path.dirname(file)));
+  moving.on('add', (file) => path.basename(file) === METADATA_FILE && enqueue(path.dirname(file)));
+  moving.on('change', (file) => path.basename(file) === METADATA_FILE && enqueue(path.dirname(file)));
   moving.on('error', () => undefined);
 
   // chokidar's first scan reports every folder, but only after walking them all; a plain listing gets the first

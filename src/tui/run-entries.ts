@@ -1,7 +1,8 @@
 import type { RunMetadata } from '../shared/metadata-schema.js';
+import type { RunRead } from '../workspace/run-reader.js';
 
-/** A run as the TUI lists it: a readable state, or a corrupt folder with its code. */
-export type RunEntry = { ok: true; run: RunMetadata } | { ok: false; runId: string; code: string; message: string };
+/** A run as the TUI lists it: a readable state, or a corrupt folder with its code (the run reader's one shape). */
+export type RunEntry = RunRead;
 
 export const entryId = (entry: RunEntry): string => (entry.ok ? entry.run.run_id : entry.runId);
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { PipeError } from '../shared/errors.js';
 import type { Entity, RunMetadata } from '../shared/metadata-schema.js';
 import { ENTITY_TYPE } from '../shared/names.js';
-import { runDir } from './run-reader.js';
+import { runDir } from './layout.js';
 
 // An entity by sequence number or by type (the newest of it); its file name is checked before it names a path.
 export function findEntity(run: RunMetadata, ref: string): Entity {

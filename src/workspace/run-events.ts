@@ -4,7 +4,8 @@ import { applyEvent } from '../shared/apply-event.js';
 import { PipeError } from '../shared/errors.js';
 import { RunEvent } from '../shared/events.js';
 import type { RunMetadata } from '../shared/metadata-schema.js';
-import { EVENTS_FILE, parseMetadata, runDir } from './run-reader.js';
+import { EVENTS_FILE, runDir } from './layout.js';
+import { requireRun } from './run-reader.js';
 
 // events.ndjson is appended before metadata.json is written, so its fold is the newest truth about a run. A
 // line torn by a crash (the last one) is dropped; the fold is still a consistent earlier state.
@@ -35,14 +36,9 @@ export async function foldEvents(dir: string): Promise<{ state: RunMetadata; eve
 
 // A run's state for the daemon: the fold of its events, else its metadata.json, else ERR_METADATA_CORRUPT.
 export async function loadRunState(workspace: string, runId: string): Promise<RunMetadata> {
-  const dir = runDir(workspace, runId);
-  const folded = await foldEvents(dir);
+  const folded = await foldEvents(runDir(workspace, runId));
   if (folded) return folded.state;
-  const text = await readFile(path.join(dir, 'metadata.json'), 'utf8').catch(() => null);
-  if (text === null) throw new PipeError('ERR_RUN_NOT_FOUND', `no run ${runId}`);
-  const read = parseMetadata(runId, text);
-  if (!read.ok) throw read.error;
-  return read.run;
+  return requireRun(workspace, runId);
 }
 
 // Events after `seq` of one run, for a client catching up; read from disk so nothing is ever missing.

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createRun } from '../../src/daemon/engine/create-run.js';
 import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
 import { daemonPaths } from '../../src/workspace/layout.js';
-import type { History } from '../../src/workspace/history-index.js';
+import type { History } from '../../src/daemon/engine/history-writer.js';
 import { loadPipeline } from '../../src/workspace/pipeline-files.js';
 import { runPipeline } from '../../src/daemon/engine/pipeline-runner.js';
 import type { RunRecorder } from '../../src/daemon/engine/run-recorder.js';

@@ -1,7 +1,8 @@
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { daemonPaths } from '../../src/workspace/layout.js';
-import { History, type HistoryRecord } from '../../src/workspace/history-index.js';
+import { History } from '../../src/daemon/engine/history-writer.js';
+import type { HistoryRecord } from '../../src/shared/history-record.js';
 import { removeWorkspaces, runIn, tempWorkspace } from '../helpers/workspace.js';
 
 afterEach(removeWorkspaces);

@@ -1,5 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
+import { PipeError } from '../../src/shared/errors.js';
 import { ErrorPanel } from '../../src/tui/components/ErrorPanel.js';
 import { Footer } from '../../src/tui/components/Footer.js';
 import { HelpOverlay } from '../../src/tui/components/HelpOverlay.js';
@@ -9,7 +10,7 @@ import { RunList } from '../../src/tui/components/RunList.js';
 import { StartScreen } from '../../src/tui/components/StartScreen.js';
 import { StatsView } from '../../src/tui/components/StatsView.js';
 import { stageStats } from '../../src/shared/stage-stats.js';
-import type { HistoryRecord } from '../../src/workspace/history-index.js';
+import type { HistoryRecord } from '../../src/shared/history-record.js';
 import { DisplayContext, toneColor } from '../../src/tui/display.js';
 import type { RunEntry } from '../../src/tui/run-entries.js';
 import { T0, states } from './run-states.js';
@@ -26,7 +27,7 @@ describe('RunList', () => {
   it('lists runs with status, pipeline, short id, age, progress, duration and ETA; a corrupt run as corrupt', () => {
     const entries: RunEntry[] = [
       { ok: true, run: states.running() },
-      { ok: false, runId: '20261124-090000-000-broken', code: 'ERR_METADATA_CORRUPT', message: 'not JSON' },
+      { ok: false, runId: '20261124-090000-000-broken', error: new PipeError('ERR_METADATA_CORRUPT', 'not JSON') },
       { ok: true, run: { ...states.failed(), run_id: '20261124-080000-000-zzz999' } },
     ];
     const out = frame(<RunList entries={entries} selectedId={entries[0]?.ok ? entries[0].run.run_id : null} height={5} width={80} now={NOW} />);

@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { PipeError } from '../../shared/errors.js';
 import { type RunMetadata, isTerminal } from '../../shared/metadata-schema.js';
-import { readRun, requireRun, stageLogPath } from '../../workspace/run-reader.js';
+import { readRun, requireRun } from '../../workspace/run-reader.js';
+import { stageLogPath } from '../../workspace/layout.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
 const POLL_MS = 200;

@@ -1,7 +1,7 @@
 import { resolveParams } from '../../shared/parse-pipeline.js';
 import { createRun } from '../../daemon/engine/create-run.js';
 import { loadPipeline } from '../../workspace/pipeline-files.js';
-import { History } from '../../workspace/history-index.js';
+import { History } from '../../daemon/engine/history-writer.js';
 import { runPipeline } from '../../daemon/engine/pipeline-runner.js';
 import { printJson, usageError } from '../cli-output.js';
 import { eventLine } from '../run-lines.js';

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../shared/duration.js';
 import { PipeError } from '../../shared/errors.js';
-import { History } from '../../workspace/history-index.js';
+import { History } from '../../daemon/engine/history-writer.js';
+import { HistoryIndex } from '../../workspace/history-index.js';
 import { type PipelineStats, type StageStats, pipelineStats } from '../../shared/stage-stats.js';
 import { printJson } from '../cli-output.js';
 import { table } from '../table.js';
@@ -13,8 +14,8 @@ export interface StatsOptions extends CommonOptions {
 // Per stage of each pipeline (or one): runs, median and p90 duration, failure rate, the usual errors.
 export async function statsCommand(pipeline: string | undefined, options: StatsOptions): Promise<number> {
   const workspace = resolveWorkspace(options);
-  const history = await History.open(workspace);
-  if (options.rebuild) await history.rebuild(workspace);
+  // Read-only unless asked: stats never writes the index as a side effect of looking.
+  const history = options.rebuild ? await History.rebuilt(workspace) : await HistoryIndex.open(workspace);
   const names = pipeline ? [pipeline] : history.pipelines();
   if (pipeline && !history.pipelines().includes(pipeline)) {
     throw new PipeError('ERR_PIPELINE_NOT_FOUND', `no finished stage of pipeline ${JSON.stringify(pipeline)} in the history of ${workspace}`);

@@ -1,19 +1,19 @@
 import { etaText, runRemainingMs, stageRemainingMs } from '../../shared/eta.js';
 import { formatDuration } from '../../shared/duration.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { METADATA_FILE, requireRun, runDir } from '../../workspace/run-reader.js';
+import { readRunFile } from '../../workspace/run-reader.js';
 import { runSummary } from '../run-lines.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
 // One run; `--json` prints its metadata.json exactly as the schema reads it.
 export async function statusCommand(runId: string, options: CommonOptions): Promise<number> {
   const workspace = resolveWorkspace(options);
-  const run = await requireRun(workspace, runId);
+  const { text, read } = await readRunFile(workspace, runId);
+  if (!read.ok) throw read.error;
+  const run = read.run;
   if (options.json) {
     // The file itself, checked but not rewritten: what a script reads is exactly what is on disk.
-    process.stdout.write(await readFile(path.join(runDir(workspace, runId), METADATA_FILE), 'utf8'));
+    process.stdout.write(text ?? '');
     return 0;
   }
   const now = Date.now();

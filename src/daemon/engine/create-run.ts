@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { LoadedPipeline } from '../../workspace/pipeline-files.js';
 import { maxAttempts } from './retry-policy.js';
 import { RunRecorder } from './run-recorder.js';
-import { createRunFolder } from '../../workspace/run-reader.js';
+import { createRunFolder } from './run-folder.js';
 
 // A new run's folder with its first event and metadata.json, status `queued`, ready for runPipeline.
 export async function createRun(workspace: string, pipeline: LoadedPipeline, params: Record<string, string>): Promise<RunRecorder> {

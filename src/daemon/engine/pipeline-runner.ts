@@ -6,7 +6,7 @@ import { toPipeError } from '../../shared/errors.js';
 import { type AdoptingExecutor, DEFAULT_GRACE_MS, type Executor } from './executor.js';
 import { SlurmExecutor } from '../slurm/slurm-executor.js';
 import { localExecutor } from './local-executor.js';
-import { type History, recordHistory } from '../../workspace/history-index.js';
+import { type History, recordHistory } from './history-writer.js';
 import { LogFile } from './log-file.js';
 import { watchNotifications } from './notifier.js';
 import { backoffDelay, isRetryable, maxAttempts } from './retry-policy.js';

@@ -7,7 +7,7 @@ import type { Entity, RunMetadata, StageError } from '../../shared/metadata-sche
 import { entityFileName } from '../../shared/names.js';
 import { copyAtomic, writeAtomic } from '../../workspace/atomic-write.js';
 import { MetadataWriter } from './metadata-writer.js';
-import { EVENTS_FILE, METADATA_FILE } from '../../workspace/run-reader.js';
+import { EVENTS_FILE, METADATA_FILE } from '../../workspace/layout.js';
 
 export type EventListener = (event: RunEvent, state: RunMetadata) => void;
 

@@ -8,7 +8,7 @@ import { acquireLock } from './daemon-lock.js';
 import { type DaemonPaths, daemonPaths } from '../../workspace/layout.js';
 import { DEFAULT_GRACE_MS } from '../engine/executor.js';
 import { FeedServer } from './feed-server.js';
-import { History } from '../../workspace/history-index.js';
+import { History } from '../engine/history-writer.js';
 import { warnOnce } from './logind-check.js';
 import { recoverRuns } from './recovery.js';
 import { RunManager } from './run-manager.js';

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { toPipeError } from '../../shared/errors.js';
@@ -12,7 +11,8 @@ import { killStageGroups, runProcessGroups } from '../engine/process-groups.js';
 import type { RunManager } from './run-manager.js';
 import { RunRecorder } from '../engine/run-recorder.js';
 import { foldEvents, lastEventSeq } from '../../workspace/run-events.js';
-import { METADATA_FILE, listRunIds, parseMetadata, runDir } from '../../workspace/run-reader.js';
+import { listRunIds, readRunFile } from '../../workspace/run-reader.js';
+import { METADATA_FILE, runDir } from '../../workspace/layout.js';
 
 export interface RecoveryReport {
   interrupted: string[];
@@ -32,19 +32,18 @@ export async function recoverRuns(workspace: string, manager: RunManager, graceM
   const report: RecoveryReport = { interrupted: [], requeued: [], adopted: [], rebuilt: [], caughtUp: [], corrupt: [] };
   for (const runId of await listRunIds(workspace)) {
     const dir = runDir(workspace, runId);
-    const text = await readFile(path.join(dir, METADATA_FILE), 'utf8').catch(() => null);
-    const read = text === null ? null : parseMetadata(runId, text);
+    const { text, read } = await readRunFile(workspace, runId);
     // metadata.json is written after the events and coalesced, so a killed daemon can leave it behind them.
-    if (read?.ok && isTerminal(read.run.status) && (await lastEventSeq(dir)) <= read.run.seq) continue;
+    if (read.ok && isTerminal(read.run.status) && (await lastEventSeq(dir)) <= read.run.seq) continue;
     const folded = await foldEvents(dir);
     if (!folded) {
-      if (read && !read.ok) report.corrupt.push(runId);
+      if (text !== null && !read.ok) report.corrupt.push(runId);
       continue;
     }
     const state = folded.state;
-    if (!read?.ok || state.seq > read.run.seq) {
+    if (!read.ok || state.seq > read.run.seq) {
       await writeAtomic(path.join(dir, METADATA_FILE), `${JSON.stringify(state, null, 2)}\n`);
-      (read?.ok ? report.caughtUp : report.rebuilt).push(runId);
+      (read.ok ? report.caughtUp : report.rebuilt).push(runId);
     }
     if (isTerminal(state.status) || isOtherLiveRunner(state.runner_pid)) continue;
     const recorder = new RunRecorder(dir, state);

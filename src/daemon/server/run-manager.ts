@@ -7,14 +7,14 @@ import type { PipelineSpec } from '../../shared/pipeline-schema.js';
 import { ApprovalGates } from './approval-gates.js';
 import type { CircuitBreaker } from '../engine/circuit-breaker.js';
 import { createRun } from '../engine/create-run.js';
-import type { History } from '../../workspace/history-index.js';
+import type { History } from '../engine/history-writer.js';
 import { type LoadedPipeline, loadPipeline, loadRunPipeline } from '../../workspace/pipeline-files.js';
 import { type RunOptions, runPipeline } from '../engine/pipeline-runner.js';
 import type { AdoptingExecutor } from '../engine/executor.js';
 import { killStageGroups } from '../engine/process-groups.js';
 import { RunRecorder } from '../engine/run-recorder.js';
 import { loadRunState } from '../../workspace/run-events.js';
-import { runDir } from '../../workspace/run-reader.js';
+import { runDir } from '../../workspace/layout.js';
 import { isNonEmpty } from '../../workspace/safe-paths.js';
 
 export interface ManagerOptions {

@@ -31,7 +31,7 @@ export function RunList({ entries, selectedId, height, width, now }: RunListProp
         if (!entry.ok) {
           return (
             <Text key={id} color={toneColor(display, 'bad')} inverse={selected} wrap="truncate">
-              {`${marker} ! ${'(corrupt)'.padEnd(14)} ${shortRunId(id)}  ${entry.code}`}
+              {`${marker} ! ${'(corrupt)'.padEnd(14)} ${shortRunId(id)}  ${entry.error.code}`}
             </Text>
           );
         }

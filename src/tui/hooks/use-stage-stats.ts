@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { History } from '../../workspace/history-index.js';
+import { HistoryIndex } from '../../workspace/history-index.js';
 import { type StageStats, stageStats } from '../../shared/stage-stats.js';
 
 // Each stage's record from the history index, loaded when the stats view opens (null until then, or without one).
@@ -9,7 +9,7 @@ export function useStageStats(workspace: string, pipeline: string | null, stages
   useEffect(() => {
     if (!open || !pipeline) return;
     let live = true;
-    void History.open(workspace)
+    void HistoryIndex.open(workspace)
       .then((history) => {
         if (live) setStats(new Map(key.split('\n').map((id) => [id, stageStats(id, history.records(pipeline, id))])));
       })
