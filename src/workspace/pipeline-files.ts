@@ -4,6 +4,7 @@ import { PipeError } from '../shared/errors.js';
 import { PIPELINE_NAME } from '../shared/names.js';
 import { parsePipeline } from '../shared/parse-pipeline.js';
 import type { PipelineSpec } from '../shared/pipeline-schema.js';
+import { pipelinesDir } from './layout.js';
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
@@ -13,7 +14,6 @@ export interface LoadedPipeline {
   spec: PipelineSpec;
 }
 
-export const pipelinesDir = (workspace: string): string => path.join(workspace, 'pipelines');
 
 // `podcast` means pipelines/podcast.{yaml,yml,json}; anything with a slash or an extension is a file path.
 export async function loadPipeline(workspace: string, nameOrPath: string): Promise<LoadedPipeline> {

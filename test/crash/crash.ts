@@ -12,7 +12,7 @@ import { type FSWatcher, closeSync, fstatSync, openSync, readFileSync, readSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { daemonPaths } from '../../src/workspace/layout.js';
-import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { lockHolder } from '../../src/workspace/daemon-pid.js';
 import { RunEvent } from '../../src/shared/events.js';
 import { type RunMetadata, RunMetadata as RunMetadataSchema } from '../../src/shared/metadata-schema.js';
 import { cli } from '../helpers/cli.js';

@@ -3,7 +3,7 @@ import { BIN, cli } from '../helpers/cli.js';
 import { stopDaemons, waitForRun } from '../helpers/daemon.js';
 import { TmuxSession, hasTmux } from '../helpers/tmux.js';
 import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
-import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { lockHolder } from '../../src/workspace/daemon-pid.js';
 import { daemonPaths } from '../../src/workspace/layout.js';
 
 const describeTerminal = hasTmux || process.env.CI ? describe : describe.skip;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { lockHolder } from '../../src/workspace/daemon-pid.js';
 import { daemonPaths } from '../../src/workspace/layout.js';
 import { BIN, cli } from '../helpers/cli.js';
 import { stopDaemons } from '../helpers/daemon.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { lockHolder } from '../../src/workspace/daemon-pid.js';
 import { daemonPaths } from '../../src/workspace/layout.js';
 import type { RunEvent } from '../../src/shared/events.js';
 import { type RunMetadata, RunMetadata as RunMetadataSchema } from '../../src/shared/metadata-schema.js';

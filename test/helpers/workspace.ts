@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRun } from '../../src/daemon/engine/create-run.js';
-import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { lockHolder } from '../../src/workspace/daemon-pid.js';
 import { daemonPaths } from '../../src/workspace/layout.js';
 import type { History } from '../../src/daemon/engine/history-writer.js';
 import { loadPipeline } from '../../src/workspace/pipeline-files.js';

@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { lockHolder } from '../../src/workspace/daemon-pid.js';
 import { daemonPaths } from '../../src/workspace/layout.js';
 import { RunEvent } from '../../src/shared/events.js';
 import { cli } from '../helpers/cli.js';

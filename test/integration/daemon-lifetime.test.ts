@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockHolder } from '../../src/daemon/server/daemon-lock.js';
+import { lockHolder } from '../../src/workspace/daemon-pid.js';
 import { daemonPaths } from '../../src/workspace/layout.js';
 import { BIN, cli } from '../helpers/cli.js';
 import { startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';

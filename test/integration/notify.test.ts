@@ -3,7 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NOTIFY_LOG } from '../../src/daemon/engine/notifier.js';
+import { NOTIFY_LOG } from '../../src/workspace/layout.js';
 import { cli } from '../helpers/cli.js';
 import { startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
 import { removeWorkspaces, runIn, tempWorkspace, waitFor } from '../helpers/workspace.js';

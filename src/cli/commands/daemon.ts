@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { runDaemon } from '../../daemon/server/daemon-main.js';
-import { lockHolder } from '../../daemon/server/daemon-lock.js';
-import { readOpenCircuits } from '../../daemon/engine/circuit-breaker.js';
+import { lockHolder } from '../../workspace/daemon-pid.js';
+import { readOpenCircuits } from '../../workspace/circuits-file.js';
 import { daemonPaths } from '../../workspace/layout.js';
 import { PipeError } from '../../shared/errors.js';
 import { parseDuration } from '../../shared/duration.js';

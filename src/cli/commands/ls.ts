@@ -2,7 +2,7 @@ import { formatDuration } from '../../shared/duration.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
 import { listRunIds, readSummariesSync, type SummaryRead } from '../../workspace/run-reader.js';
 import { printJson } from '../cli-output.js';
-import { readOpenCircuits } from '../../daemon/engine/circuit-breaker.js';
+import { readOpenCircuits } from '../../workspace/circuits-file.js';
 import { daemonPaths } from '../../workspace/layout.js';
 import { summarize } from '../run-summary.js';
 import { table } from '../table.js';

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Circuit } from '../../shared/protocol.js';
 import { writeAtomic } from '../../workspace/atomic-write.js';
+import { readCircuits } from '../../workspace/circuits-file.js';
 import type { Circuits } from './run-hooks.js';
 
 export interface CircuitOptions {
@@ -19,12 +19,8 @@ export class CircuitBreaker implements Circuits {
   private readonly listeners = new Set<(circuits: Circuit[]) => void>();
 
   constructor(private readonly options: CircuitOptions) {
-    try {
-      const saved = JSON.parse(readFileSync(options.file, 'utf8')) as Circuit[];
-      for (const c of saved) this.state.set(c.key, { failures: c.failures, openUntil: c.open_until ? Date.parse(c.open_until) : null });
-    } catch {
-      // No saved circuits, or unreadable ones: start closed.
-    }
+    // No saved circuits, or unreadable ones: they start closed.
+    for (const c of readCircuits(options.file)) this.state.set(c.key, { failures: c.failures, openUntil: c.open_until ? Date.parse(c.open_until) : null });
   }
 
   openUntil(key: string): number | null {
@@ -62,15 +58,5 @@ export class CircuitBreaker implements Circuits {
     const circuits = this.list();
     for (const listener of this.listeners) listener(circuits);
     writeAtomic(this.options.file, `${JSON.stringify(circuits, null, 2)}\n`).catch(() => undefined);
-  }
-}
-
-// Open circuits as the daemon last saved them, for commands that read the workspace without the daemon.
-export function readOpenCircuits(file: string, now = Date.now()): Circuit[] {
-  try {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Circuit[];
-    return saved.filter((c) => c.open_until !== null && Date.parse(c.open_until) > now);
-  } catch {
-    return [];
   }
 }

@@ -5,12 +5,12 @@ import pRetry, { AbortError } from 'p-retry';
 import type { RunEvent } from '../../shared/events.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import type { NotifyEvent, NotifySpec } from '../../shared/pipeline-schema.js';
+import { NOTIFY_LOG } from '../../workspace/layout.js';
 import type { RunRecorder } from './run-recorder.js';
 
 // Tells someone when a run fails, finishes or waits for a person: a pipeline's `notify:` entries, delivered in the
 // background. Every outcome goes to notify.log in the run folder; nothing here can fail or stall the run.
 
-export const NOTIFY_LOG = 'notify.log';
 
 /** What a notification says: the JSON a webhook receives, and (as PIPE_* variables) a command's environment. */
 export interface Notice {

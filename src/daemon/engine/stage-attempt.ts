@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SLURM_DIR } from '../../workspace/layout.js';
 import type { StageSpec } from '../../shared/pipeline-schema.js';
 import type { StageError } from '../../shared/metadata-schema.js';
 import { toPipeError } from '../../shared/errors.js';
@@ -83,7 +84,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       // Settles when this chunk's entity copies have landed (progress may be read twice: it is the same progress).
       return entities;
     },
-    files: { dir: path.join(ctx.runDir, 'slurm'), stem: `${String(ctx.index).padStart(2, '0')}_${stage.id}.${ctx.attempt}` },
+    files: { dir: path.join(ctx.runDir, SLURM_DIR), stem: `${String(ctx.index).padStart(2, '0')}_${stage.id}.${ctx.attempt}` },
     onJob: (job) => recorder.emit({ type: 'stage.job', stage: ctx.index, job }),
     slurm: input.slurm,
   };

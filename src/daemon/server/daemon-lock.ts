@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { PipeError } from '../../shared/errors.js';
+import { lockHolder } from '../../workspace/daemon-pid.js';
 
 // One daemon per workspace: the pid file is created exclusively. A file whose process is gone (a `kill -9`, a
 // reboot) is stale and taken over; a live one means another daemon owns the workspace.
@@ -24,38 +25,10 @@ export function acquireLock(file: string): () => void {
   throw new PipeError('ERR_DAEMON_LOCKED', `could not take the lock ${file}`);
 }
 
-/** The pid of a live daemon holding the lock, or null. */
-export function lockHolder(file: string): number | null {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(file, 'utf8').trim());
-  } catch {
-    return null;
-  }
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
-  // After a reboot the pid may belong to some other program: only a pipe-tui daemon counts.
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!cmdline.includes('daemon')) return null;
-  } catch {
-    // No /proc (not Linux): trust the pid.
-  }
-  return pid;
-}
-
 function releaseLock(file: string): void {
   try {
     if (Number(readFileSync(file, 'utf8').trim()) === process.pid) unlinkSync(file);
   } catch {
     // Already gone.
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

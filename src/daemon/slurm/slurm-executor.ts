@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { SLURM_DIR } from '../../workspace/layout.js';
 import path from 'node:path';
 import type { Job } from '../../shared/metadata-schema.js';
 import type { SlurmSpec } from '../../shared/pipeline-schema.js';
@@ -49,7 +50,7 @@ export class SlurmExecutor implements AdoptingExecutor {
   constructor(readonly watcher = new JobWatcher()) {}
 
   start(launch: StageLaunch): StageProcess {
-    const files = launch.files ?? { dir: path.join(launch.env.PIPE_RUN_DIR ?? launch.cwd, 'slurm'), stem: 'job' };
+    const files = launch.files ?? { dir: path.join(launch.env.PIPE_RUN_DIR ?? launch.cwd, SLURM_DIR), stem: 'job' };
     mkdirSync(files.dir, { recursive: true });
     const script = path.join(files.dir, `${files.stem}.sh`);
     const output = path.join(files.dir, `${files.stem}.out`);
