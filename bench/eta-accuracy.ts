@@ -120,7 +120,7 @@ async function realDaemon(ws: string): Promise<number[]> {
   return withDaemon(ws, [], async (daemon) => {
     const connection = await daemon.connect();
     const runOnce = async (sample: (state: RunMetadata) => void): Promise<void> => {
-      const { run_id } = (await connection.request({ command: 'run', pipeline: 'eta', params: {} })) as { run_id: string };
+      const { run_id } = await connection.request({ command: 'run', pipeline: 'eta', params: {} });
       const file = path.join(ws, 'runs', run_id, 'metadata.json');
       for (;;) {
         await pause(50);

@@ -79,7 +79,7 @@ async function flood(daemon: BenchDaemon, ws: string, script: string, clients: n
     { id: 'flood', run: [process.execPath, script, String(LINES_PER_S), String(SECONDS), String(TICK_MS), go] },
   ]);
   const starter = await daemon.connect();
-  const { run_id: runId } = (await starter.request({ command: 'run', pipeline: `flood-${tag}`, params: {} })) as { run_id: string };
+  const { run_id: runId } = await starter.request({ command: 'run', pipeline: `flood-${tag}`, params: {} });
   starter.close();
 
   let firstStamp = Infinity;

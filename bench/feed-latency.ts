@@ -77,7 +77,7 @@ export async function feedLatency(): Promise<BenchResult> {
       const started = monotonicMs();
       const runIds: string[] = [];
       for (let r = 0; r < RUNS; r++) {
-        const reply = (await connection.request({ command: 'run', pipeline: `clock${r}`, params: {} })) as { run_id: string };
+        const reply = await connection.request({ command: 'run', pipeline: `clock${r}`, params: {} });
         runIds.push(reply.run_id);
       }
       await until(`${RUNS} runs to finish`, () => runIds.every((id) => finished.has(id)), 30_000 + perStage * PERIOD_MS);

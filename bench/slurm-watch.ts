@@ -26,7 +26,7 @@ export async function slurmWatch(): Promise<BenchResult> {
       const connection = await daemon.connect();
       const submitStart = monotonicMs();
       const ids: string[] = [];
-      for (let i = 0; i < JOBS; i++) ids.push(((await connection.request({ command: 'run', pipeline: 'held', params: {} })) as { run_id: string }).run_id);
+      for (let i = 0; i < JOBS; i++) ids.push((await connection.request({ command: 'run', pipeline: 'held', params: {} })).run_id);
       // Every run's job id known: all submitted.
       const jobs = new Map<string, string>();
       while (jobs.size < JOBS) {

@@ -69,7 +69,7 @@ export async function tuiLatency(): Promise<BenchResult> {
             else if (m.event.type === 'run.finished') finished = m.event.status;
           };
           connection.subscribe('all');
-          const { run_id: runId } = (await connection.request({ command: 'run', pipeline: 'ticker', params: {} })) as { run_id: string };
+          const { run_id: runId } = await connection.request({ command: 'run', pipeline: 'ticker', params: {} });
 
           const send = (text: string): number => {
             if (trigger === null) throw new Error('the FIFO is closed');

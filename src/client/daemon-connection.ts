@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { PipeError } from '../shared/errors.js';
-import { type Command, PROTOCOL_VERSION, ServerMessage } from '../shared/protocol.js';
+import { COMMAND_REPLIES, type Command, type CommandReply, PROTOCOL_VERSION, ServerMessage } from '../shared/protocol.js';
+import { formatIssues } from '../shared/zod-issues.js';
 
 /** Without a message (the daemon pings every 5 s) for this long, the daemon is taken for dead. */
 export const SILENCE_MS = 12_000;
@@ -49,13 +50,16 @@ export class DaemonConnection {
     });
   }
 
-  /** Sends a command and resolves with the daemon's result, or rejects with its coded error. */
-  request(body: Command): Promise<unknown> {
+  /** Sends a command and resolves with the daemon's reply, parsed by that command's schema, or rejects with its coded error. */
+  async request<C extends Command>(body: C): Promise<CommandReply<C['command']>> {
     const id = String(this.nextId++);
-    return new Promise((resolve, reject) => {
+    const result = await new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.send({ type: 'command', id, body });
     });
+    const parsed = COMMAND_REPLIES[body.command].safeParse(result);
+    if (!parsed.success) throw new PipeError('ERR_MESSAGE_INVALID', `the daemon's reply to ${body.command} is not understood: ${formatIssues(parsed.error).join('; ')}`);
+    return parsed.data as CommandReply<C['command']>;
   }
 
   subscribe(runs: 'all' | string[], since: Record<string, number> = {}): void {

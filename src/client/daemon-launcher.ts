@@ -2,32 +2,53 @@ import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PipeError } from '../shared/errors.js';
+import { lockHolder } from '../workspace/daemon-pid.js';
 import { daemonPaths } from '../workspace/layout.js';
 import { DaemonConnection } from './daemon-connection.js';
 
 // The daemon is this same program: the script node was started with (bin/pipe-tui.js), or what a test names.
 const entry = (): string => process.env.PIPE_TUI_ENTRY ?? process.argv[1] ?? fileURLToPath(import.meta.url);
 
-/** Connects to the workspace's daemon, starting it (detached) when none answers. */
-export async function ensureDaemon(workspace: string, options: { start?: boolean; timeoutMs?: number } = {}): Promise<DaemonConnection> {
-  const { socket } = daemonPaths(workspace);
+/** How long a command waits for a daemon it started to answer. */
+export const START_TIMEOUT_MS = 5000;
+const POLL_MS = 50;
+
+export interface EnsureOptions {
+  /** Start a daemon when none answers (default true). */
+  start?: boolean;
+  /** How long to wait for a started (or starting) daemon to answer. */
+  timeoutMs?: number;
+  /** Flags handed on to `daemon run` (`daemon start --listen …`). */
+  args?: string[];
+}
+
+/** Connects to the workspace's daemon, starting it (detached) when none answers and none is starting. */
+export async function ensureDaemon(workspace: string, options: EnsureOptions = {}): Promise<DaemonConnection> {
+  const paths = daemonPaths(workspace);
   try {
-    return await DaemonConnection.connect({ socket });
+    return await DaemonConnection.connect({ socket: paths.socket });
   } catch (error) {
     if (options.start === false) throw error;
   }
-  startDaemon(workspace);
-  const deadline = Date.now() + (options.timeoutMs ?? 5000);
+  // A daemon holding the lock is starting up (recovery can take a while): wait for it rather than race it.
+  if (lockHolder(paths.pid) === null) startDaemon(workspace, options.args);
+  return waitUntilReachable(workspace, options.timeoutMs ?? START_TIMEOUT_MS);
+}
+
+/** The one wait loop: connects as soon as the daemon answers, or fails with where to look. */
+export async function waitUntilReachable(workspace: string, timeoutMs: number): Promise<DaemonConnection> {
+  const paths = daemonPaths(workspace);
+  const deadline = Date.now() + timeoutMs;
   let last: unknown;
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
+  do {
     try {
-      return await DaemonConnection.connect({ socket });
+      return await DaemonConnection.connect({ socket: paths.socket });
     } catch (error) {
       last = error;
     }
-  }
-  throw new PipeError('ERR_DAEMON_UNREACHABLE', `started a daemon but it did not answer on ${socket}; see ${daemonPaths(workspace).log} (${String(last)})`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  } while (Date.now() < deadline);
+  throw new PipeError('ERR_DAEMON_UNREACHABLE', `the daemon did not answer on ${paths.socket} within ${timeoutMs / 1000} s; see ${paths.log} (${String(last)})`, { cause: last });
 }
 
 // Its own session and process group, stdin closed, output to .pipe-tui/daemon.log: the SIGHUP of a closing

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { RunEvent } from './events.js';
-import { RunMetadata } from './metadata-schema.js';
+import { RunMetadata, RunStatus } from './metadata-schema.js';
 
 /*
  * The daemon's WebSocket protocol, parsed with zod on both sides. JSON text frames, one message each.
@@ -33,6 +33,21 @@ export const Command = z.discriminatedUnion('command', [
   z.object({ command: z.literal('reset'), run_id: RunId, to: z.string().min(1) }),
 ]);
 export type Command = z.infer<typeof Command>;
+export type CommandName = Command['command'];
+
+/** What a command that acts on one run answers: the run and its status once the command took effect. */
+export const RunReply = z.object({ run_id: RunId, status: RunStatus });
+export type RunReply = z.infer<typeof RunReply>;
+
+/** The reply of each command, parsed on the client: a daemon's answer is never cast. */
+export const COMMAND_REPLIES = {
+  run: RunReply,
+  cancel: RunReply,
+  resume: RunReply,
+  approve: RunReply,
+  reset: RunReply,
+} as const satisfies Record<CommandName, z.ZodType>;
+export type CommandReply<C extends CommandName> = z.infer<(typeof COMMAND_REPLIES)[C]>;
 
 export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), protocol: z.number().int(), token: z.string().optional(), client: z.string().max(200).optional() }),

@@ -42,7 +42,7 @@ export async function recorder(ws: string): Promise<{ connection: DaemonConnecti
 export async function startRun(ws: string, pipeline: string, params: Record<string, string> = {}): Promise<string> {
   const connection = await connect(ws);
   try {
-    const result = (await connection.request({ command: 'run', pipeline, params })) as { run_id: string };
+    const result = await connection.request({ command: 'run', pipeline, params });
     return result.run_id;
   } finally {
     connection.close();

@@ -7,7 +7,7 @@ import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 export async function controlCommand(body: Command, options: CommonOptions, done: string): Promise<number> {
   const connection = await ensureDaemon(resolveWorkspace(options));
   try {
-    const result = (await connection.request(body)) as { run_id: string; status: string };
+    const result = await connection.request(body);
     if (options.json) printJson(result);
     else process.stdout.write(`${result.run_id}: ${done} (now ${result.status})\n`);
     return 0;

@@ -5,8 +5,7 @@ import { readOpenCircuits } from '../../workspace/circuits-file.js';
 import { daemonPaths } from '../../workspace/layout.js';
 import { PipeError } from '../../shared/errors.js';
 import { parseDuration } from '../../shared/duration.js';
-import { DaemonConnection } from '../../client/daemon-connection.js';
-import { ensureDaemon, startDaemon } from '../../client/daemon-launcher.js';
+import { ensureDaemon } from '../../client/daemon-launcher.js';
 import { printJson } from '../cli-output.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
@@ -50,8 +49,7 @@ export async function daemonCommand(action: string, options: DaemonCommandOption
       });
       return new Promise<number>(() => undefined); // serves until a signal ends the process
     case 'start': {
-      if (lockHolder(paths.pid) === null) startDaemon(workspace, daemonFlags(options));
-      const connection = await ensureDaemon(workspace, { start: false, timeoutMs: 5000 }).catch(() => waitForDaemon(workspace));
+      const connection = await ensureDaemon(workspace, { args: daemonFlags(options) });
       connection.close();
       return status(workspace, options);
     }
@@ -74,18 +72,6 @@ export async function daemonCommand(action: string, options: DaemonCommandOption
       return status(workspace, options);
     default:
       throw new PipeError('ERR_USAGE', `daemon takes start, stop or status, not ${JSON.stringify(action)}`);
-  }
-}
-
-async function waitForDaemon(workspace: string): Promise<DaemonConnection> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      return await DaemonConnection.connect({ socket: daemonPaths(workspace).socket });
-    } catch (error) {
-      if (Date.now() > deadline) throw new PipeError('ERR_DAEMON_UNREACHABLE', `the daemon did not start; see ${daemonPaths(workspace).log}`, { cause: error });
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 }
 

@@ -62,7 +62,7 @@ async function runOnDaemon(pipelineName: string, options: RunCommandOptions): Pr
   const connection = await ensureDaemon(workspace);
   let runId: string;
   try {
-    const result = (await connection.request({ command: 'run', pipeline: pipelineRef(pipelineName), params: parseParams(options.param) })) as { run_id: string };
+    const result = await connection.request({ command: 'run', pipeline: pipelineRef(pipelineName), params: parseParams(options.param) });
     runId = result.run_id;
   } finally {
     connection.close();

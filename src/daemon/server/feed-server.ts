@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { type RawData, WebSocketServer } from 'ws';
 import { PipeError, toPipeError } from '../../shared/errors.js';
 import { isRunId } from '../../shared/names.js';
-import { ClientMessage, type Command, MAX_CLIENT_MESSAGE, PROTOCOL_VERSION } from '../../shared/protocol.js';
+import { ClientMessage, type Command, type CommandReply, MAX_CLIENT_MESSAGE, PROTOCOL_VERSION, type RunReply } from '../../shared/protocol.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { formatIssues } from '../../shared/zod-issues.js';
 import type { CircuitBreaker } from '../engine/circuit-breaker.js';
@@ -151,9 +151,9 @@ export class FeedServer {
     }
   }
 
-  private async command(body: Command): Promise<unknown> {
+  private async command(body: Command): Promise<CommandReply<Command['command']>> {
     const { manager } = this.options;
-    const summary = (run: RunMetadata) => ({ run_id: run.run_id, status: run.status });
+    const summary = (run: RunMetadata): RunReply => ({ run_id: run.run_id, status: run.status });
     if (body.command === 'run') return summary(await manager.start(body.pipeline, body.params));
     if (!isRunId(body.run_id)) throw new PipeError('ERR_RUN_ID_INVALID', `not a run id: ${JSON.stringify(body.run_id)}`);
     switch (body.command) {

@@ -13,7 +13,7 @@ export function useCommands(client: FeedClient | null, note: (text: string) => v
         return;
       }
       connection.request(body).then(
-        (result) => note(`${done}: ${(result as { run_id?: string }).run_id ?? ''}`),
+        (result) => note(`${done}: ${result.run_id}`),
         (error: unknown) => {
           const e = toPipeError(error);
           note(`${e.code}: ${e.message}`);
