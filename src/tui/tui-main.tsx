@@ -3,12 +3,13 @@ import { render } from 'ink';
 import { PipeError } from '../shared/errors.js';
 import { DisplayContext } from './display.js';
 import { StartScreen } from './components/StartScreen.js';
-import { hiddenCiEnv } from '../cli/interactive-env.js';
 
 export interface TuiOptions {
   workspace: string;
   ascii: boolean;
   bell: boolean;
+  /** Variables hidden from Ink while it loaded (CI and the like), given back once it has. */
+  hiddenEnv?: Record<string, string>;
 }
 
 // `pipe-tui` with no command. Keys need a terminal: without one, say so and leave.
@@ -16,7 +17,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new PipeError('ERR_USAGE', 'the TUI needs a terminal; in scripts use pipe-tui ls, status, logs (with --json)');
   }
-  Object.assign(process.env, hiddenCiEnv);
+  Object.assign(process.env, options.hiddenEnv ?? {});
   const display = { ascii: options.ascii, color: !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb' };
   const screen = (body: ReactNode) => <DisplayContext.Provider value={display}>{body}</DisplayContext.Provider>;
   // Drawn first, loaded second: the frame is up while the rest of the TUI (the schemas, the feed client, the folder
