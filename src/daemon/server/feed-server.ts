@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { userInfo } from 'node:os';
 import { type RawData, WebSocketServer } from 'ws';
 import { PipeError, toPipeError } from '../../shared/errors.js';
-import { isRunId } from '../../shared/names.js';
+import { PIPELINE_NAME, isRunId } from '../../shared/names.js';
 import { ClientMessage, type Command, type CommandReply, MAX_CLIENT_MESSAGE, PROTOCOL_VERSION, type RunReply } from '../../shared/protocol.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { formatIssues } from '../../shared/zod-issues.js';
@@ -15,6 +15,14 @@ import { eventsAfter } from '../../workspace/run-events.js';
 import { readRun } from '../../workspace/run-reader.js';
 
 const PING_MS = 5000;
+/** A client must say hello this soon after connecting, or it is let go. */
+export const HELLO_MS = Number(process.env.PIPE_TUI_HELLO_MS) || 5000;
+/** TCP connections that have not yet shown the token, at most; more are turned away at the door. */
+export const MAX_UNAUTHENTICATED = 64;
+/** TCP connections in all: descriptors are the daemon's to keep for its own socket and stages. */
+export const MAX_TCP_CONNECTIONS = 256;
+/** Runs one subscribe may name or hold, as the protocol's schema caps its list. */
+const MAX_SUBSCRIBED = 10_000;
 
 export interface FeedOptions {
   workspace: string;
@@ -51,10 +59,26 @@ export class FeedServer {
 
   /** Serves WebSocket upgrades of `server`; `token` is required of clients when given (TCP). */
   attach(server: Server, token: string | null): void {
+    if (token !== null) {
+      // Over TCP anyone on the network can connect: bound how many, and how long one may dawdle before upgrading.
+      server.maxConnections = MAX_TCP_CONNECTIONS;
+      server.headersTimeout = HELLO_MS;
+      server.requestTimeout = HELLO_MS;
+    }
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => undefined);
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.connect(new FeedSession(ws), token));
+      if (token !== null && this.unauthenticated() >= MAX_UNAUTHENTICATED) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.connect(new FeedSession(ws, token !== null), token));
     });
+  }
+
+  private unauthenticated(): number {
+    let count = 0;
+    for (const session of this.sessions) if (session.remote && !session.helloed) count++;
+    return count;
   }
 
   close(): void {
@@ -65,14 +89,29 @@ export class FeedServer {
 
   private connect(session: FeedSession, token: string | null): void {
     this.sessions.add(session);
+    const silent = setTimeout(() => {
+      if (session.helloed) return;
+      session.error(token ? 'ERR_UNAUTHORIZED' : 'ERR_MESSAGE_INVALID', `no hello within ${HELLO_MS / 1000} s`);
+      session.ws.terminate();
+    }, HELLO_MS);
+    const gone = (): void => {
+      clearTimeout(silent);
+      this.sessions.delete(session);
+    };
     session.ws.on('pong', () => (session.alive = true));
-    session.ws.on('close', () => this.sessions.delete(session));
-    session.ws.on('error', () => this.sessions.delete(session));
+    session.ws.on('close', gone);
+    session.ws.on('error', gone);
     session.ws.on('message', (data: RawData, isBinary: boolean) => {
-      this.receive(session, data, isBinary, token).catch((error: unknown) => {
-        const e = toPipeError(error);
-        session.error(e.code, e.message);
-      });
+      const queued = session.handle(() =>
+        this.receive(session, data, isBinary, token).catch((error: unknown) => {
+          const e = toPipeError(error);
+          session.error(e.code, e.message);
+        }),
+      );
+      if (!queued) {
+        session.error('ERR_MESSAGE_TOO_LARGE', 'too many messages waiting; wait for the replies before sending more');
+        session.ws.terminate();
+      }
     });
   }
 
@@ -97,7 +136,7 @@ export class FeedServer {
     }
     if (message.type === 'subscribe') return this.subscribe(session, message.runs, message.since);
     try {
-      const result = await this.command(message.body);
+      const result = await this.command(message.body, session.remote);
       session.send({ type: 'reply', id: message.id, ok: true, result });
     } catch (error) {
       const e = toPipeError(error);
@@ -122,13 +161,16 @@ export class FeedServer {
 
   // Snapshot for runs the client does not hold, exactly the missed events for those it does, then live events.
   private async subscribe(session: FeedSession, runs: 'all' | string[], since: Record<string, number>): Promise<void> {
-    const bad = runs === 'all' ? undefined : runs.find((id) => !isRunId(id));
+    const held = Object.keys(since);
+    if (held.length > MAX_SUBSCRIBED) return session.error('ERR_MESSAGE_INVALID', `a subscribe holds at most ${MAX_SUBSCRIBED} runs`);
+    const bad = [...(runs === 'all' ? [] : runs), ...held].find((id) => !isRunId(id));
     if (bad !== undefined) return session.error('ERR_RUN_ID_INVALID', `not a run id: ${JSON.stringify(bad)}`);
     session.beginCatchUp(runs === 'all' ? 'all' : new Set(runs));
     try {
       // `all` means every run the daemon holds (queued, running, waiting) and every run made from now on; finished
       // runs are in their folders, where a client reads them, so thousands of them are never sent again and again.
-      const ids = runs === 'all' ? [...new Set([...this.options.manager.liveRunIds(), ...Object.keys(since)])] : runs;
+      // A list naming one run many times is served once: what a client asks for costs it, not the daemon.
+      const ids = [...new Set(runs === 'all' ? [...this.options.manager.liveRunIds(), ...Object.keys(since)] : runs)];
       const snapshot: RunMetadata[] = [];
       const replay = [];
       for (const id of ids) {
@@ -151,10 +193,16 @@ export class FeedServer {
     }
   }
 
-  private async command(body: Command): Promise<CommandReply<Command['command']>> {
+  private async command(body: Command, remote: boolean): Promise<CommandReply<Command['command']>> {
     const { manager } = this.options;
     const summary = (run: RunMetadata): RunReply => ({ run_id: run.run_id, status: run.status });
-    if (body.command === 'run') return summary(await manager.start(body.pipeline, body.params));
+    if (body.command === 'run') {
+      // A token holder runs the workspace's pipelines, not whatever file the daemon can read.
+      if (remote && (!PIPELINE_NAME.test(body.pipeline) || /\.(ya?ml|json)$/.test(body.pipeline))) {
+        throw new PipeError('ERR_PIPELINE_NOT_FOUND', 'over TCP a run names a pipeline in the workspace\'s pipelines/ folder, not a file path');
+      }
+      return summary(await manager.start(body.pipeline, body.params));
+    }
     if (!isRunId(body.run_id)) throw new PipeError('ERR_RUN_ID_INVALID', `not a run id: ${JSON.stringify(body.run_id)}`);
     switch (body.command) {
       case 'cancel':

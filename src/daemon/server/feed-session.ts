@@ -4,6 +4,8 @@ import type { ServerMessage } from '../../shared/protocol.js';
 
 /** Bytes queued to one client before it is declared too slow and told to resync (tests lower it). */
 export const MAX_CLIENT_BUFFER = Number(process.env.PIPE_TUI_CLIENT_BUFFER) || 8 * 1024 * 1024;
+/** Messages of one client waiting to be handled; past it the client is cut off rather than queued for. */
+export const MAX_PENDING_MESSAGES = 32;
 
 // One connected client: what it watches, the last seq it was sent per run, and whether it keeps up.
 export class FeedSession {
@@ -14,8 +16,30 @@ export class FeedSession {
   // While a subscribe is catching up from disk, live events wait here so none is lost or sent twice.
   private held: RunEvent[] | null = null;
   private stale = false;
+  // A client's messages are handled one at a time, in order: two subscribes never interleave their catch-ups, and
+  // a client that floods requests waits on itself instead of filling the daemon's memory.
+  private chain: Promise<void> = Promise.resolve();
+  private pending = 0;
 
-  constructor(readonly ws: WebSocket) {}
+  constructor(
+    readonly ws: WebSocket,
+    /** Came over TCP with the token: trusted less than the socket's owner (pipeline names only, no paths). */
+    readonly remote = false,
+  ) {}
+
+  /** Queues a message's handling after the ones before it; false when the client already has too many waiting. */
+  handle(task: () => Promise<void>): boolean {
+    if (this.pending >= MAX_PENDING_MESSAGES) return false;
+    this.pending++;
+    this.chain = this.chain.then(async () => {
+      try {
+        if (this.ws.readyState === this.ws.OPEN) await task();
+      } finally {
+        this.pending--;
+      }
+    });
+    return true;
+  }
 
   watches(runId: string): boolean {
     return this.scope === 'all' || (this.scope?.has(runId) ?? false);
@@ -59,7 +83,10 @@ export class FeedSession {
   }
 
   send(message: ServerMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // Asking for more while reading nothing: the daemon will not hold an unbounded backlog for it.
+    if (this.ws.bufferedAmount > MAX_CLIENT_BUFFER) return this.ws.terminate();
+    this.ws.send(JSON.stringify(message));
   }
 
   error(code: string, message: string): void {
