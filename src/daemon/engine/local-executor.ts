@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { DEFAULT_GRACE_MS, type Executor, type StageExit, type StageLaunch, type StageProcess } from './executor.js';
-import { stopGroup } from './process-groups.js';
+import { stopGroup, stopLeftovers } from './process-groups.js';
 
 /** After the group is gone, how long output may still drain before the pipes are closed on our side. */
 const DRAIN_MS = 1000;
@@ -35,6 +35,11 @@ export const localExecutor: Executor = {
     const stop = (graceMs: number): Promise<void> => {
       stopping ??= (async () => {
         if (pgid !== null) await stopGroup(pgid, graceMs);
+        const left = await stopLeftovers(launch.env, graceMs);
+        if (left.length > 0) {
+          const named = left.map((p) => `${p.pid} (${p.name})`).join(', ');
+          void launch.onOutput(Buffer.from(`===== pipe-tui: stopped ${left.length} process${left.length > 1 ? 'es' : ''} the stage left running outside its group: ${named} =====\n`), 'stderr');
+        }
         setTimeout(() => {
           child.stdout?.destroy();
           child.stderr?.destroy();

@@ -82,24 +82,71 @@ function signal(pgid: number, sig: NodeJS.Signals): void {
 // Process groups of every process that carries this run's PIPE_RUN_ID: finds a stage started an instant before
 // its daemon died, before its pgid could be recorded.
 export function runProcessGroups(runId: string): number[] {
+  return [...new Set(markedProcesses([`PIPE_RUN_ID=${runId}`]).map((p) => p.pgrp))];
+}
+
+export interface MarkedProcess {
+  pid: number;
+  pgrp: number;
+  /** The program's name, for saying what was stopped. */
+  name: string;
+}
+
+// Every process (but this one) whose environment holds all of `markers` (`NAME=value`): what a stage started
+// carries its attempt's variables wherever it went, a new session (setsid) included.
+export function markedProcesses(markers: string[]): MarkedProcess[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
     return [];
   }
-  const marker = `PIPE_RUN_ID=${runId}\0`;
-  const groups = new Set<number>();
+  const wanted = markers.map((m) => `\0${m}\0`);
+  const found: MarkedProcess[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (!readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) continue;
+      const environ = `\0${readFileSync(`/proc/${entry}/environ`, 'latin1')}`;
+      if (!wanted.every((m) => environ.includes(m))) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (pgrp > 1) groups.add(pgrp);
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      if (fields[0] === 'Z') continue; // dead already, waiting to be reaped
+      const pgrp = Number(fields[2]);
+      if (pgrp > 1) found.push({ pid: Number(entry), pgrp, name: stat.slice(stat.indexOf('(') + 1, close) });
     } catch {
       // Gone meanwhile, or not ours to read.
     }
   }
-  return [...groups];
+  return found;
+}
+
+// At the end of an attempt, whatever it started that escaped its process group (`setsid cmd &`, a daemonizing
+// tool) is stopped too, found by the attempt's variables. Returns what was stopped, to be said in the log.
+export async function stopLeftovers(env: Record<string, string | undefined>, graceMs: number): Promise<MarkedProcess[]> {
+  const { PIPE_RUN_ID, PIPE_STAGE_INDEX, PIPE_ATTEMPT } = env;
+  if (!PIPE_RUN_ID || PIPE_STAGE_INDEX === undefined || PIPE_ATTEMPT === undefined) return [];
+  const left = markedProcesses([`PIPE_RUN_ID=${PIPE_RUN_ID}`, `PIPE_STAGE_INDEX=${PIPE_STAGE_INDEX}`, `PIPE_ATTEMPT=${PIPE_ATTEMPT}`]);
+  // Never the daemon's own group: a process that joined it is signalled alone.
+  const own = ownGroup();
+  await Promise.all([...new Set(left.map((p) => p.pgrp))].map((pgrp) => (pgrp === own ? undefined : stopGroup(pgrp, graceMs))));
+  for (const p of left) if (p.pgrp === own) signalPid(p.pid, 'SIGKILL');
+  return left;
+}
+
+function ownGroup(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return process.pid;
+  }
+}
+
+function signalPid(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
 }
