@@ -1,9 +1,10 @@
 import type { RunSummary } from '../shared/metadata-schema.js';
+import { unreadableStatus } from '../shared/status-symbols.js';
 import type { SummaryRead } from '../workspace/run-reader.js';
 
 // One line of `ls --json`: enough to list and pick, without the stages' detail.
 export function summarize(read: SummaryRead): Record<string, unknown> {
-  if (!read.ok) return { run_id: read.runId, status: 'corrupt', error: { code: read.error.code, message: read.error.message } };
+  if (!read.ok) return { run_id: read.runId, status: unreadableStatus(read.error), error: { code: read.error.code, message: read.error.message } };
   const run: RunSummary = read.run;
   return {
     run_id: run.run_id,

@@ -135,6 +135,7 @@ export type RunMetadata = z.infer<typeof RunMetadata>;
 
 // What a listing needs of a run: checked without walking its stages, which is most of the cost with thousands.
 export const RunSummary = RunMetadata.pick({
+  schema_version: true,
   run_id: true,
   pipeline: true,
   status: true,

@@ -34,3 +34,9 @@ export function progressBar(current: number, total: number, width: number, ascii
   const filled = Math.round(ratio * width);
   return ascii ? `${'#'.repeat(filled)}${'-'.repeat(width - filled)}` : `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
+
+/** How a listing names a run it cannot read: written by a newer version, left half-made, or corrupt. */
+export function unreadableStatus(error: { code: string }): 'newer' | 'incomplete' | 'corrupt' {
+  if (error.code === 'ERR_METADATA_VERSION') return 'newer';
+  return error.code === 'ERR_RUN_NOT_FOUND' ? 'incomplete' : 'corrupt';
+}

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type * as z from 'zod';
@@ -6,6 +6,9 @@ import { PipeError } from '../shared/errors.js';
 import { RunMetadata, RunSummary } from '../shared/metadata-schema.js';
 import { isRunId } from '../shared/names.js';
 import { METADATA_FILE, runDir, runsDir } from './layout.js';
+
+/** The metadata.json schema this version reads and writes. */
+const SCHEMA_VERSION = 1;
 
 // The one reader of metadata.json. Whatever the caller (a listing, the TUI's watcher, the daemon's recovery), a run
 // is read into one shape: the run, or why it cannot be (missing, unreadable, corrupt) as a value, never thrown.
@@ -71,6 +74,19 @@ export function readSummariesSync(workspace: string, runIds: string[]): SummaryR
   });
 }
 
+/** How long a run folder may lack its metadata.json while it is being created. */
+export const CREATING_MS = 10_000;
+
+// A folder without metadata.json is a run being created this instant, or one whose creation failed (a full disk,
+// a crash): past a few seconds it is the latter, and is listed as half-made rather than hidden.
+export function isHalfMade(workspace: string, runId: string, now = Date.now()): boolean {
+  try {
+    return now - statSync(runDir(workspace, runId)).mtimeMs > CREATING_MS;
+  } catch {
+    return false;
+  }
+}
+
 function unreadable(workspace: string, runId: string, error: unknown): { ok: false; runId: string; error: PipeError } {
   if (error instanceof PipeError) return { ok: false, runId, error };
   const code = (error as NodeJS.ErrnoException).code;
@@ -86,6 +102,11 @@ function parseWith<T>(schema: z.ZodType<T>, runId: string, text: string): RunRea
     json = JSON.parse(text);
   } catch (cause) {
     return { ok: false, runId, error: new PipeError('ERR_METADATA_CORRUPT', `${runId}/${METADATA_FILE} is not valid JSON`, { cause }) };
+  }
+  // A newer pipe-tui's run is not corrupt, and not to be read (or rewritten) as if it were ours.
+  const version = (json as { schema_version?: unknown } | null)?.schema_version;
+  if (typeof version === 'number' && version > SCHEMA_VERSION) {
+    return { ok: false, runId, error: new PipeError('ERR_METADATA_VERSION', `${runId}/${METADATA_FILE} is schema ${version}, written by a newer pipe-tui; this one reads schema ${SCHEMA_VERSION}: upgrade to see it`) };
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../shared/duration.js';
-import { statusSymbol } from '../../shared/status-symbols.js';
-import { listRunIds, readSummariesSync, type SummaryRead } from '../../workspace/run-reader.js';
+import { statusSymbol, unreadableStatus } from '../../shared/status-symbols.js';
+import { isHalfMade, listRunIds, readSummariesSync, type SummaryRead } from '../../workspace/run-reader.js';
 import { printJson } from '../cli-output.js';
 import { readOpenCircuits } from '../../workspace/circuits-file.js';
 import { daemonPaths } from '../../workspace/layout.js';
@@ -12,8 +12,8 @@ import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 export async function lsCommand(options: CommonOptions): Promise<number> {
   const workspace = resolveWorkspace(options);
   const ids = await listRunIds(workspace);
-  // A folder without metadata.json is a run being created this instant (or whose creation crashed): not a run yet.
-  const reads = readSummariesSync(workspace, ids).filter((r) => r.ok || r.error.code !== 'ERR_RUN_NOT_FOUND');
+  // A folder without metadata.json is a run being created this instant, not a run yet, unless it was left half-made.
+  const reads = readSummariesSync(workspace, ids).filter((r) => r.ok || r.error.code !== 'ERR_RUN_NOT_FOUND' || isHalfMade(workspace, r.runId));
   if (options.json) {
     printJson(reads.map(summarize));
     return 0;
@@ -32,7 +32,7 @@ export async function lsCommand(options: CommonOptions): Promise<number> {
 }
 
 function row(read: SummaryRead, now: number): string[] {
-  if (!read.ok) return ['!', read.runId, '?', 'corrupt', '', '', read.error.code];
+  if (!read.ok) return ['!', read.runId, '?', unreadableStatus(read.error), '', '', read.error.code];
   const run = read.run;
   const end = run.ended_at ? Date.parse(run.ended_at) : now;
   const took = run.started_at ? formatDuration(end - Date.parse(run.started_at)) : '';

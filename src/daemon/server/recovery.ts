@@ -23,16 +23,22 @@ export interface RecoveryReport {
   /** metadata.json behind events.ndjson, brought up to date. */
   caughtUp: string[];
   corrupt: string[];
+  /** Written by a newer pipe-tui: left untouched. */
+  newer: string[];
 }
 
 // When a daemon starts, no run may still claim to be running under a daemon that is gone: such runs become
 // `interrupted` (their leftover process groups killed), runs that never started go back in the queue, and a
 // corrupt metadata.json is rebuilt from events.ndjson where it can be, else reported and left untouched.
 export async function recoverRuns(workspace: string, manager: RunManager, graceMs: number): Promise<RecoveryReport> {
-  const report: RecoveryReport = { interrupted: [], requeued: [], adopted: [], rebuilt: [], caughtUp: [], corrupt: [] };
+  const report: RecoveryReport = { interrupted: [], requeued: [], adopted: [], rebuilt: [], caughtUp: [], corrupt: [], newer: [] };
   for (const runId of await listRunIds(workspace)) {
     const dir = runDir(workspace, runId);
     const { text, read } = await readRunFile(workspace, runId);
+    if (!read.ok && read.error.code === 'ERR_METADATA_VERSION') {
+      report.newer.push(runId);
+      continue;
+    }
     // metadata.json is written after the events and coalesced, so a killed daemon can leave it behind them.
     if (read.ok && isTerminal(read.run.status) && (await lastEventSeq(dir)) <= read.run.seq) continue;
     const folded = await foldEvents(dir);

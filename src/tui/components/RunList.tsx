@@ -2,7 +2,7 @@ import { etaText, runRemainingMs } from '../../shared/eta.js';
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
 import { shortRunId } from '../../shared/names.js';
-import { statusSymbol, statusTone } from '../../shared/status-symbols.js';
+import { statusSymbol, statusTone, unreadableStatus } from '../../shared/status-symbols.js';
 import { toneColor, useDisplay } from '../display.js';
 import { type RunEntry, entryId } from '../run-entries.js';
 
@@ -31,7 +31,7 @@ export function RunList({ entries, selectedId, height, width, now }: RunListProp
         if (!entry.ok) {
           return (
             <Text key={id} color={toneColor(display, 'bad')} inverse={selected} wrap="truncate">
-              {`${marker} ! ${'(corrupt)'.padEnd(14)} ${shortRunId(id)}  ${entry.error.code}`}
+              {`${marker} ! ${`(${unreadableStatus(entry.error)})`.padEnd(14)} ${shortRunId(id)}  ${entry.error.code}`}
             </Text>
           );
         }
