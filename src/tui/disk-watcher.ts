@@ -3,7 +3,7 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { isRunId } from '../shared/names.js';
-import { readRunFile } from '../workspace/run-reader.js';
+import { isHalfMade, readRunFile } from '../workspace/run-reader.js';
 import { METADATA_FILE, runsDir } from '../workspace/layout.js';
 import type { RunEntry } from './run-entries.js';
 
@@ -50,10 +50,12 @@ export function watchRunFolders(workspace: string, onChange: (entries: Map<strin
     if (!isRunId(runId)) return;
     const file = await readRunFile(workspace, runId);
     const text = file.text;
-    // Unchanged since the last read: nothing to redraw. Not there yet (a run being created): nothing to show.
+    // Unchanged since the last read: nothing to redraw. Not there yet: a run being created shows once it is, one
+    // left half-made (its creation failed) shows as such.
     if (text !== null && text === lastText.get(dir)) return;
     if (text !== null) lastText.set(dir, text);
-    const read = text === null ? null : file.read;
+    const read = text !== null || isHalfMade(workspace, runId) ? file.read : null;
+    if (text === null && read && entries.has(runId)) return; // half-made, and already shown as such
     if (read) entries.set(runId, read);
     const settled = read?.ok === true && isTerminal(read.run.status);
     if (!settled && !watched.has(dir)) {
