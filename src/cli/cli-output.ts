@@ -4,6 +4,8 @@ import { PipeError, toPipeError } from '../shared/errors.js';
 const BAD_INPUT = new Set([
   'ERR_PIPELINE_INVALID', 'ERR_PIPELINE_NOT_FOUND', 'ERR_PARAM_INVALID', 'ERR_RUN_NOT_FOUND', 'ERR_RUN_ID_INVALID',
   'ERR_STAGE_NOT_FOUND', 'ERR_ENTITY_INVALID', 'ERR_ENTITY_NOT_FOUND', 'ERR_USAGE',
+  // The daemon refused the request as sent: an argument past a limit (a 300-character run id, a 70 KB parameter).
+  'ERR_MESSAGE_INVALID', 'ERR_MESSAGE_TOO_LARGE',
 ]);
 
 // Every CLI failure ends here: one line `pipe-tui: ERR_CODE: message` (more lines only to list problems), no stack.

@@ -57,9 +57,21 @@ export function toPipeError(error: unknown, fallback: ErrorCode = 'ERR_INTERNAL'
   if (error instanceof Error) {
     const errno = (error as NodeJS.ErrnoException).code;
     if (errno === 'ENOSPC' || errno === 'EACCES' || errno === 'EROFS' || errno === 'EMFILE' || errno === 'EIO') {
-      return new PipeError('ERR_IO', `${errno}: ${error.message}`, { cause: error });
+      return new PipeError('ERR_IO', systemMessage(errno, error as NodeJS.ErrnoException), { cause: error });
     }
     return new PipeError(fallback, error.message, { cause: error });
   }
   return new PipeError(fallback, String(error));
+}
+
+// `CODE: what, path`, the code said once. Node's fs messages already start with the code (`EACCES: permission
+// denied, open '/x'`), a spawn's ends with it (`spawn /x EACCES`); the path is added where the message lacks it.
+function systemMessage(errno: string, error: NodeJS.ErrnoException): string {
+  let text = error.message.trim();
+  if (text.startsWith(`${errno}:`)) text = text.slice(errno.length + 1).trim();
+  else if (text === errno) text = '';
+  else if (text.endsWith(` ${errno}`)) text = text.slice(0, -errno.length - 1).trim();
+  const file = typeof error.path === 'string' && error.path !== '' && !text.includes(error.path) ? error.path : null;
+  if (!text) return file ? `${errno}: ${file}` : errno;
+  return `${errno}: ${text}${file ? ` (${file})` : ''}`;
 }

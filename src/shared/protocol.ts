@@ -17,16 +17,35 @@ import { RunMetadata, RunStatus } from './metadata-schema.js';
  *    same id: ok with a result, or an error with an ERR_* code.
  * 4. Either side notices a dead peer through WebSocket pings (every 5 s, dead after 10 s without a pong).
  * 5. A client too slow to keep up is sent `resync` instead of more events; it subscribes again from its seqs.
- * Anything malformed, unknown or too large gets an `error` with a code; the connection stays usable.
+ * Anything malformed, unknown or too large gets an `error` with a code; the connection stays usable. A refused
+ * `command` whose id can still be read (commandIdOf) gets a `reply` with that id and ok false instead.
  */
 export const PROTOCOL_VERSION = 1;
 /** Largest message a client may send; commands are small. */
 export const MAX_CLIENT_MESSAGE = 64 * 1024;
 
 const RunId = z.string().min(1).max(128);
+/** Longest request id of a command. */
+export const MAX_COMMAND_ID = 100;
+
+// A run's params, key by key into an object with no prototype. zod's record would drop a `__proto__` key without a
+// word (JSON.parse keeps it as an own key); kept, it reaches resolveParams, which refuses the name with a code.
+const noParams = (): Record<string, string> => Object.create(null) as Record<string, string>;
+const Params = z.unknown().transform((raw, ctx): Record<string, string> => {
+  const params = noParams();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    ctx.addIssue({ code: 'custom', message: 'an object of strings' });
+    return z.NEVER;
+  }
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value === 'string') params[name] = value;
+    else ctx.addIssue({ code: 'custom', path: [name], message: 'a string' });
+  }
+  return params;
+}).default(noParams);
 
 export const Command = z.discriminatedUnion('command', [
-  z.object({ command: z.literal('run'), pipeline: z.string().min(1), params: z.record(z.string(), z.string()).default({}) }),
+  z.object({ command: z.literal('run'), pipeline: z.string().min(1), params: Params }),
   z.object({ command: z.literal('cancel'), run_id: RunId }),
   z.object({ command: z.literal('resume'), run_id: RunId }),
   z.object({ command: z.literal('approve'), run_id: RunId, by: z.string().max(200).optional() }),
@@ -57,9 +76,16 @@ export const ClientMessage = z.discriminatedUnion('type', [
     /** Per run id: the last seq the client holds. */
     since: z.record(z.string(), z.number().int().min(0)).default({}),
   }),
-  z.object({ type: z.literal('command'), id: z.string().min(1).max(100), body: Command }),
+  z.object({ type: z.literal('command'), id: z.string().min(1).max(MAX_COMMAND_ID), body: Command }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
+
+/** A command's id read from a message that failed ClientMessage, so the refusal can be its reply; else null. */
+export function commandIdOf(json: unknown): string | null {
+  if (json === null || typeof json !== 'object') return null;
+  const { type, id } = json as { type?: unknown; id?: unknown };
+  return type === 'command' && typeof id === 'string' && id.length >= 1 && id.length <= MAX_COMMAND_ID ? id : null;
+}
 
 export const ProtocolError = z.object({ code: z.string(), message: z.string() });
 

@@ -15,6 +15,17 @@ export type ParsedLine = ProtocolLine | { kind: 'malformed'; reason: string } | 
 
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
 
+// Bounds on the numbers a stage reports. Beyond them a double loses its integers or becomes Infinity, which JSON
+// writes as null and metadata.json's schema then refuses: the run would read as corrupt. A line past a bound is
+// malformed, so it is warned about in the log and ignored like any other.
+/** Progress counts up to the largest integer a double holds exactly: every real count (bytes, rows) fits. */
+export const MAX_PROGRESS_NUMBER = Number.MAX_SAFE_INTEGER;
+/**
+ * One cost line at most a billion dollars: no real call costs that, so a larger figure is a bug in the stage. It
+ * also keeps a figure exact to the 6 decimals costs are rounded to (1e9 USD is 1e15 micro-dollars, below 2^53).
+ */
+export const MAX_COST_USD = 1e9;
+
 // null: not a protocol line. `malformed`: it starts like one but says nothing usable; the caller logs a warning.
 export function parseProtocolLine(raw: string): ParsedLine {
   const line = raw.trim();
@@ -29,8 +40,10 @@ export function parseProtocolLine(raw: string): ParsedLine {
     case 'entity':
       return parseEntity(rest);
     case 'cost': {
-      if (!NUMBER.test(rest) || Number(rest) < 0) return malformed(`cost needs a non-negative number, got "${clip(rest)}"`);
-      return { kind: 'cost', usd: Number(rest) };
+      const usd = Number(rest);
+      if (!NUMBER.test(rest) || usd < 0) return malformed(`cost needs a non-negative number, got "${clip(rest)}"`);
+      if (!(usd <= MAX_COST_USD)) return malformed(`cost is at most ${MAX_COST_USD} USD a line, got "${clip(rest)}"`);
+      return { kind: 'cost', usd };
     }
     case 'error': {
       const [code = '', ...words] = rest.split(/\s+/);
@@ -51,6 +64,10 @@ function parseProgress(rest: string): ParsedLine {
   if (!match) return malformed(`progress needs CURRENT/TOTAL, got "${clip(rest)}"`);
   const current = Number(match[1]);
   const total = Number(match[2]);
+  // Tested this way round so that NaN, were it ever to get through the pattern, is refused too.
+  if (!(current <= MAX_PROGRESS_NUMBER && total <= MAX_PROGRESS_NUMBER)) {
+    return malformed(`progress numbers are at most ${MAX_PROGRESS_NUMBER}, got "${clip(`${match[1]}/${match[2]}`)}"`);
+  }
   if (total <= 0 || current > total) return malformed(`progress ${current}/${total} is out of range`);
   return { kind: 'progress', current, total, message: match[3]?.trim() || null };
 }

@@ -77,7 +77,8 @@ async function runOnDaemon(pipelineName: string, options: RunCommandOptions): Pr
 }
 
 function parseParams(pairs: string[]): Record<string, string> {
-  const params: Record<string, string> = {};
+  // No prototype: `-p __proto__=x` stays a key, which resolveParams then refuses, rather than vanishing.
+  const params = Object.create(null) as Record<string, string>;
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw usageError(`-p takes key=value, got ${JSON.stringify(pair)}`);

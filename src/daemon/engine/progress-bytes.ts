@@ -1,10 +1,16 @@
-import type { ProtocolLine } from '../../shared/stage-protocol.js';
+import { MAX_PROGRESS_NUMBER, type ProtocolLine } from '../../shared/stage-protocol.js';
 
 const PREFIX = Buffer.from('::pipe:progress ');
 const SLASH = 0x2f;
 const SPACE = 0x20;
 const CR = 0x0d;
 const NL = 0x0a;
+/**
+ * Digits of a number the fast path reads. 15 nines are below MAX_PROGRESS_NUMBER, so nothing it accepts can be out
+ * of bounds (nor inexact), with no check per line; a longer number goes to the full parser, which applies the bound.
+ */
+const MAX_DIGITS = 15;
+if (10 ** MAX_DIGITS - 1 > MAX_PROGRESS_NUMBER) throw new Error('progress-bytes: MAX_DIGITS reads numbers past the bound');
 
 // The hot path of a progress flood: `::pipe:progress 12/300 message` read straight from the bytes, with no
 // string made but the message. Anything unusual (decimals, odd spacing, out of range) returns null and goes
@@ -46,7 +52,7 @@ let lastInt = 0;
 function readInt(buffer: Buffer, start: number, end: number): number {
   let value = 0;
   let i = start;
-  while (i < end && i - start < 15) {
+  while (i < end && i - start < MAX_DIGITS) {
     const digit = (buffer[i] as number) - 0x30;
     if (digit < 0 || digit > 9) break;
     value = value * 10 + digit;

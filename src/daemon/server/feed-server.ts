@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { type RawData, WebSocketServer } from 'ws';
 import { PipeError, toPipeError } from '../../shared/errors.js';
 import { PIPELINE_NAME, isRunId } from '../../shared/names.js';
-import { ClientMessage, type Command, type CommandReply, MAX_CLIENT_MESSAGE, PROTOCOL_VERSION, type RunReply } from '../../shared/protocol.js';
+import { ClientMessage, type Command, type CommandReply, commandIdOf, MAX_CLIENT_MESSAGE, PROTOCOL_VERSION, type RunReply } from '../../shared/protocol.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { formatIssues } from '../../shared/zod-issues.js';
 import type { CircuitBreaker } from '../engine/circuit-breaker.js';
@@ -116,8 +116,23 @@ export class FeedServer {
   }
 
   private async receive(session: FeedSession, data: RawData, isBinary: boolean, token: string | null): Promise<void> {
+    // A refused command whose id can be read gets a reply with that id, so its sender is not left waiting on it.
+    const refuse = (code: string, text: string, json: unknown): void => {
+      const id = commandIdOf(json);
+      if (id === null) session.error(code, text);
+      else session.send({ type: 'reply', id, ok: false, error: { code, message: text } });
+    };
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
-    if (size > MAX_CLIENT_MESSAGE) return session.error('ERR_MESSAGE_TOO_LARGE', `messages are at most ${MAX_CLIENT_MESSAGE} bytes; this one was ${size}`);
+    if (size > MAX_CLIENT_MESSAGE) {
+      // Still parsed for its id: ws has already held it whole, and it is at most 16 times the limit (maxPayload).
+      let json: unknown;
+      try {
+        json = isBinary ? null : JSON.parse(String(data));
+      } catch {
+        json = null;
+      }
+      return refuse('ERR_MESSAGE_TOO_LARGE', `messages are at most ${MAX_CLIENT_MESSAGE} bytes; this one was ${size}`, json);
+    }
     if (isBinary) return session.error('ERR_MESSAGE_INVALID', 'binary frames are not part of the protocol; send JSON text');
     let json: unknown;
     try {
@@ -126,7 +141,7 @@ export class FeedServer {
       return session.error('ERR_MESSAGE_INVALID', 'not JSON');
     }
     const parsed = ClientMessage.safeParse(json);
-    if (!parsed.success) return session.error('ERR_MESSAGE_INVALID', formatIssues(parsed.error).join('; '));
+    if (!parsed.success) return refuse('ERR_MESSAGE_INVALID', formatIssues(parsed.error).join('; '), json);
     const message = parsed.data;
     if (message.type === 'hello') return this.hello(session, message, token);
     if (!session.helloed) {

@@ -75,7 +75,8 @@ export class FeedSession {
     // A client that stopped reading must not make the daemon hold its backlog: it is told to resync instead.
     if (this.ws.bufferedAmount > MAX_CLIENT_BUFFER) {
       this.stale = true;
-      this.send({ type: 'resync', reason: 'this client fell behind; subscribe again from your last seqs' });
+      // Small and last: it goes out whatever is queued, so the client knows to catch up.
+      if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify({ type: 'resync', reason: 'this client fell behind; subscribe again from your last seqs' } satisfies ServerMessage));
       return;
     }
     this.lastSent.set(event.run_id, event.seq);
