@@ -150,12 +150,18 @@ export class FeedServer {
       return;
     }
     if (message.type === 'subscribe') return this.subscribe(session, message.runs, message.since);
+    // A command may take a while (a cancel waits for its stage to stop): it is answered off the line, so the
+    // client's next messages do not wait behind it; how many may be in flight is bounded all the same.
+    session.track(this.answer(session, message.id, message.body));
+  }
+
+  private async answer(session: FeedSession, id: string, body: Command): Promise<void> {
     try {
-      const result = await this.command(message.body, session.remote);
-      session.send({ type: 'reply', id: message.id, ok: true, result });
+      const result = await this.command(body, session.remote);
+      session.send({ type: 'reply', id, ok: true, result });
     } catch (error) {
       const e = toPipeError(error);
-      session.send({ type: 'reply', id: message.id, ok: false, error: { code: e.code, message: e.message } });
+      session.send({ type: 'reply', id, ok: false, error: { code: e.code, message: e.message } });
     }
   }
 

@@ -20,6 +20,7 @@ export class FeedSession {
   // a client that floods requests waits on itself instead of filling the daemon's memory.
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
+  private inFlight = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -29,7 +30,7 @@ export class FeedSession {
 
   /** Queues a message's handling after the ones before it; false when the client already has too many waiting. */
   handle(task: () => Promise<void>): boolean {
-    if (this.pending >= MAX_PENDING_MESSAGES) return false;
+    if (this.pending + this.inFlight >= MAX_PENDING_MESSAGES) return false;
     this.pending++;
     this.chain = this.chain.then(async () => {
       try {
@@ -39,6 +40,12 @@ export class FeedSession {
       }
     });
     return true;
+  }
+
+  /** Counts a command being answered off the line against what the client may have waiting. */
+  track(work: Promise<void>): void {
+    this.inFlight++;
+    void work.finally(() => this.inFlight--);
   }
 
   watches(runId: string): boolean {
