@@ -1,25 +1,43 @@
-import { parse as parseYaml } from 'yaml';
 import { PipeError } from './errors.js';
+import { SyntaxProblem, notAPipeline, problemsMessage, readJson, readYaml } from './pipeline-errors.js';
 import { PipelineSpec } from './pipeline-schema.js';
 import { formatIssues } from './zod-issues.js';
 
 // Text of a pipeline file → a checked pipeline, or ERR_PIPELINE_INVALID naming every problem on its own line.
+// No message quotes the file's text unless it is a pipeline (pipeline-errors.ts says why).
 export function parsePipeline(text: string, source: string): PipelineSpec {
   let raw: unknown;
   try {
-    raw = source.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new PipeError('ERR_PIPELINE_INVALID', `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`, { cause });
+    raw = source.endsWith('.json') ? readJson(text) : readYaml(text);
+  } catch (thrown) {
+    const reason = thrown instanceof SyntaxProblem ? thrown.reason : 'a syntax error';
+    throw new PipeError('ERR_PIPELINE_INVALID', `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`, { cause: new SyntaxProblem(reason) });
   }
+  const foreign = notAPipeline(raw);
+  if (foreign) throw new PipeError('ERR_PIPELINE_INVALID', problemsMessage(source, [foreign]));
   const parsed = PipelineSpec.safeParse(raw);
-  // Duplicate ids are checked on the raw file, so they are named beside every other problem.
-  const duplicates = duplicateIds(raw);
+  // Duplicate ids and reserved names are checked on the raw file, so they are named beside every other problem
+  // (and the schema's record would drop a `__proto__` key without a word).
+  const duplicates = [...reservedParams(raw), ...duplicateIds(raw)];
   if (!parsed.success || duplicates.length > 0) {
     const lines = [...(parsed.success ? [] : formatIssues(parsed.error)), ...duplicates];
-    throw new PipeError('ERR_PIPELINE_INVALID', `${source}: ${lines.length} problem${lines.length > 1 ? 's' : ''}\n  ${lines.join('\n  ')}`);
+    throw new PipeError('ERR_PIPELINE_INVALID', problemsMessage(source, lines));
   }
   return parsed.data;
+}
+
+/**
+ * Parameter names that are properties of every object: as a key, `__proto__` vanishes (or sets a prototype) and
+ * `constructor` reads as a function where a value is missing. Refused wherever a name comes in.
+ */
+export const RESERVED_PARAM_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+const reservedMessage = (name: string): string => `"${name}" is reserved (a property of every object); pick another name`;
+
+function reservedParams(raw: unknown): string[] {
+  const params = (raw as { params?: unknown } | null)?.params;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) return [];
+  return Object.keys(params).filter((name) => RESERVED_PARAM_NAMES.has(name)).map((name) => `params.${name}: ${reservedMessage(name)}`);
 }
 
 function duplicateIds(raw: unknown): string[] {
@@ -42,6 +60,7 @@ export function resolveParams(pipeline: PipelineSpec, given: Record<string, stri
     if (spec.default !== undefined) params[name] = String(spec.default);
   }
   for (const [name, value] of Object.entries(given)) {
+    if (RESERVED_PARAM_NAMES.has(name)) throw new PipeError('ERR_PARAM_INVALID', `parameter name ${reservedMessage(name)}`);
     if (!Object.hasOwn(pipeline.params, name)) {
       const known = Object.keys(pipeline.params);
       throw new PipeError('ERR_PARAM_INVALID', `unknown parameter "${name}" (${known.length ? `known: ${known.join(', ')}` : 'this pipeline takes none'})`);

@@ -1,10 +1,11 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { PipeError } from '../shared/errors.js';
 import { PIPELINE_NAME } from '../shared/names.js';
 import { parsePipeline } from '../shared/parse-pipeline.js';
 import type { PipelineSpec } from '../shared/pipeline-schema.js';
 import { pipelinesDir } from './layout.js';
+import { openRegularFile } from './safe-paths.js';
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
@@ -14,16 +15,10 @@ export interface LoadedPipeline {
   spec: PipelineSpec;
 }
 
-
 // `podcast` means pipelines/podcast.{yaml,yml,json}; anything with a slash or an extension is a file path.
 export async function loadPipeline(workspace: string, nameOrPath: string): Promise<LoadedPipeline> {
   const file = await findPipelineFile(workspace, nameOrPath);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new PipeError('ERR_PIPELINE_NOT_FOUND', `cannot read ${file}: ${(cause as Error).message}`, { cause });
-  }
+  const text = await readPipelineFile(file);
   const spec = parsePipeline(text, path.relative(process.cwd(), file) || file);
   const name = spec.name ?? path.basename(file).replace(/\.(ya?ml|json)$/, '');
   return { name, file, spec };
@@ -56,4 +51,39 @@ export async function listPipelineNames(workspace: string): Promise<{ name: stri
     .filter((f) => EXTENSIONS.includes(path.extname(f)))
     .sort()
     .map((f) => ({ name: f.slice(0, -path.extname(f).length), file: path.join(pipelinesDir(workspace), f) }));
+}
+
+/** A pipeline is a page of text; a larger file is not one (and must not cost a daemon its memory). */
+export const MAX_PIPELINE_BYTES = 1024 * 1024;
+
+/**
+ * The text of a pipeline file. A symlink to one is followed (pipelines/ may link to a shared file), then the real
+ * file is opened without blocking and judged on the descriptor: a FIFO or a device such as /dev/zero is refused
+ * before a byte is read, and so is a file over 1 MiB.
+ */
+export async function readPipelineFile(file: string): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch (cause) {
+    throw new PipeError('ERR_PIPELINE_NOT_FOUND', `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { cause });
+  }
+  const rules = { named: file, limit: 'a pipeline file may be', maxBytes: MAX_PIPELINE_BYTES, missing: 'ERR_PIPELINE_NOT_FOUND', invalid: 'ERR_PIPELINE_INVALID' } as const;
+  const { handle } = await openRegularFile(real, rules);
+  try {
+    // Read up to one byte past the limit, so a file that grew after it was opened is caught too.
+    const chunks: Buffer[] = [];
+    let length = 0;
+    while (length <= MAX_PIPELINE_BYTES) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, MAX_PIPELINE_BYTES + 1 - length));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, length);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      length += bytesRead;
+    }
+    if (length > MAX_PIPELINE_BYTES) throw new PipeError('ERR_PIPELINE_INVALID', `${file} grew past the 1 MiB a pipeline file may be`);
+    return Buffer.concat(chunks, length).toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }

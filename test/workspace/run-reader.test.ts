@@ -143,9 +143,13 @@ describe('parseMetadata', () => {
     expect(parseMetadata('r1', JSON.stringify(metadata, null, 2))).toEqual({ ok: true, run: metadata });
   });
 
-  it('refuses another schema version', () => {
-    const read = parseMetadata('r1', JSON.stringify({ ...sampleMetadata('r1'), schema_version: 2 }));
-    expect(read.ok ? null : read.error.code).toBe('ERR_METADATA_CORRUPT');
+  it('refuses another schema version: a newer one as ERR_METADATA_VERSION, anything else as corrupt', () => {
+    const newer = parseMetadata('r1', JSON.stringify({ ...sampleMetadata('r1'), schema_version: 2 }));
+    expect(newer.ok ? null : newer.error.code).toBe('ERR_METADATA_VERSION');
+    for (const version of [0, '1', null]) {
+      const read = parseMetadata('r1', JSON.stringify({ ...sampleMetadata('r1'), schema_version: version }));
+      expect(read.ok ? null : read.error.code).toBe('ERR_METADATA_CORRUPT');
+    }
   });
 });
 

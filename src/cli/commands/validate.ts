@@ -1,18 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PipeError } from '../../shared/errors.js';
 import { parsePipeline } from '../../shared/parse-pipeline.js';
+import { readPipelineFile } from '../../workspace/pipeline-files.js';
 import { printJson } from '../cli-output.js';
 import type { CommonOptions } from '../workspace.js';
 
-// Checks a pipeline file without running it; a broken one exits 2 with every problem on its own line.
+// Checks a pipeline file without running it; a broken one exits 2 with every problem on its own line. The file is
+// read as `run` reads it: a FIFO, a device or a file over 1 MiB is refused unread.
 export async function validateCommand(file: string, options: CommonOptions): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new PipeError('ERR_PIPELINE_NOT_FOUND', `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
-  }
+  const text = await readPipelineFile(file);
   const spec = parsePipeline(text, file);
   const name = spec.name ?? path.basename(file).replace(/\.(ya?ml|json)$/, '');
   if (options.json) printJson({ valid: true, name, stages: spec.stages.map((s) => s.id), params: Object.keys(spec.params) });

@@ -5,7 +5,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { RunEvent } from '../../shared/events.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import type { NotifyEvent, NotifySpec } from '../../shared/pipeline-schema.js';
-import { NOTIFY_LOG } from '../../workspace/layout.js';
+import { NOTIFY_LOG, PRIVATE_FILE_MODE } from '../../workspace/layout.js';
 import type { RunRecorder } from './run-recorder.js';
 
 // Tells someone when a run fails, finishes or waits for a person: a pipeline's `notify:` entries, delivered in the
@@ -134,7 +134,7 @@ export function watchNotifications(recorder: RunRecorder, specs: NotifySpec[]): 
 export function sendAll(specs: NotifySpec[], notice: Notice, runDir: string): Promise<void>[] {
   const log = (line: string): void => {
     try {
-      appendFileSync(path.join(runDir, NOTIFY_LOG), `${new Date().toISOString()} ${line}\n`);
+      appendFileSync(path.join(runDir, NOTIFY_LOG), `${new Date().toISOString()} ${line}\n`, { mode: PRIVATE_FILE_MODE });
     } catch {
       // A full disk loses the log line, never the run.
     }

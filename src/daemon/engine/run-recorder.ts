@@ -6,8 +6,9 @@ import { type RunEvent, type RunEventBody, isStatusChange } from '../../shared/e
 import type { Entity, RunMetadata, StageError } from '../../shared/metadata-schema.js';
 import { entityFileName } from '../../shared/names.js';
 import { copyAtomic, writeAtomic } from '../../workspace/atomic-write.js';
+import { maxEntityBytes } from './entity-cap.js';
 import { MetadataWriter } from './metadata-writer.js';
-import { EVENTS_FILE, METADATA_FILE } from '../../workspace/layout.js';
+import { EVENTS_FILE, METADATA_FILE, PRIVATE_FILE_MODE } from '../../workspace/layout.js';
 
 export type EventListener = (event: RunEvent, state: RunMetadata) => void;
 
@@ -32,7 +33,7 @@ export class RunRecorder {
   ) {
     this.current = initial;
     this.nextEntity = initial.entities.reduce((max, e) => Math.max(max, e.sequence), 0) + 1;
-    this.eventsFd = openSync(path.join(dir, EVENTS_FILE), 'a');
+    this.eventsFd = openSync(path.join(dir, EVENTS_FILE), 'a', PRIVATE_FILE_MODE);
     this.writer = new MetadataWriter(path.join(dir, METADATA_FILE), () => `${JSON.stringify(this.current, null, 2)}\n`);
   }
 
@@ -78,12 +79,20 @@ export class RunRecorder {
   }
 
   // The sequence number is taken before the copy starts, so entities keep the order they were announced in.
-  async addEntity(stage: string | null, type: string, source: string, metadata: Record<string, unknown>): Promise<Entity> {
+  // `from` says where the source must lie (the real workspace) and how the stage named it.
+  async addEntity(
+    stage: string | null,
+    type: string,
+    source: string,
+    metadata: Record<string, unknown>,
+    from: { within?: string; named?: string } = {},
+  ): Promise<Entity> {
+    const maxBytes = maxEntityBytes();
     const sequence = this.nextEntity++;
     const filename = entityFileName(sequence, type, entityExtension(source));
     let size: number;
     try {
-      size = await copyAtomic(source, path.join(this.dir, filename));
+      size = await copyAtomic(source, path.join(this.dir, filename), { maxBytes, ...from });
     } catch (error) {
       // A failed copy gives its number back, so the folder keeps 01, 02, 03… without holes.
       if (this.nextEntity === sequence + 1) this.nextEntity = sequence;

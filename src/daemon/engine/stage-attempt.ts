@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { SLURM_DIR } from '../../workspace/layout.js';
 import type { StageSpec } from '../../shared/pipeline-schema.js';
@@ -13,7 +14,7 @@ import { LatestThrottle } from './latest-throttle.js';
 import { OutputRouter } from './output-router.js';
 import type { RunRecorder } from './run-recorder.js';
 import { type StageContext, stageEnv } from './stage-env.js';
-import { isDirectory, isNonEmpty, requireRegularFile, resolveInside } from '../../workspace/safe-paths.js';
+import { isDirectory, isNonEmpty, resolveInside } from '../../workspace/safe-paths.js';
 
 export interface AttemptInput {
   stage: StageSpec;
@@ -56,11 +57,12 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     else if (line.kind === 'checkpoint') recorder.emit({ type: 'stage.checkpoint', stage: ctx.index, data: line.data });
     else if (line.kind === 'error') reported = { code: line.code, message: line.message };
     else {
-      // Copies run one after another so entities are numbered in the order the stage announced them.
+      // Copies run one after another so entities are numbered in the order the stage announced them. The copy
+      // itself checks the opened file (regular, under the cap, still inside the workspace): the stage may have
+      // swapped the path since it was resolved.
       entities = entities.then(() =>
-        resolveInside(ctx.workspace, cwd, line.path)
-          .then((source) => requireRegularFile(source, line.path))
-          .then((source) => recorder.addEntity(stage.id, line.type, source, line.metadata))
+        Promise.all([resolveInside(ctx.workspace, cwd, line.path), realpath(ctx.workspace)])
+          .then(([source, within]) => recorder.addEntity(stage.id, line.type, source, line.metadata, { within, named: line.path }))
           .then(
             () => undefined,
             (error: unknown) => log(`[pipe-tui] warning: entity ${line.type} ${line.path} not recorded: ${toPipeError(error, 'ERR_ENTITY_INVALID').code}: ${toPipeError(error).message}\n`),
@@ -70,6 +72,9 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   };
   const router = new OutputRouter(log, onLine);
 
+  // A log that could not be opened (a symlink planted at its path) would lose all the stage says: not started.
+  const unloggable = logFailure(logFile);
+  if (unloggable) return { ok: false, error: unloggable };
   if (!(await isDirectory(cwd))) {
     const error = { code: 'ERR_STAGE_SPAWN', message: `working directory ${path.relative(ctx.workspace, cwd) || '.'} does not exist`, exit_code: null, signal: null, stack: null, at: new Date().toISOString() };
     log(`===== pipe-tui: ${error.code}: ${error.message} =====\n`);

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { PRIVATE_FILE_MODE } from '../../workspace/layout.js';
 
 const CHUNK = 256 * 1024;
 const ERROR_PREFIX = '::pipe:error ';
@@ -94,7 +95,7 @@ export class OutputFollower {
   private save(): void {
     if (this.offset === this.written) return;
     try {
-      writeFileSync(`${this.file}.offset`, String(this.offset));
+      writeFileSync(`${this.file}.offset`, String(this.offset), { mode: PRIVATE_FILE_MODE });
       this.written = this.offset;
     } catch {
       // A full disk: a later daemon may read some lines twice, nothing is lost.

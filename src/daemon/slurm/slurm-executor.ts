@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { SLURM_DIR } from '../../workspace/layout.js';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, SLURM_DIR } from '../../workspace/layout.js';
 import path from 'node:path';
 import type { Job } from '../../shared/metadata-schema.js';
 import type { SlurmSpec } from '../../shared/pipeline-schema.js';
@@ -51,10 +51,13 @@ export class SlurmExecutor implements AdoptingExecutor {
 
   start(launch: StageLaunch): StageProcess {
     const files = launch.files ?? { dir: path.join(launch.env.PIPE_RUN_DIR ?? launch.cwd, SLURM_DIR), stem: 'job' };
-    mkdirSync(files.dir, { recursive: true });
+    mkdirSync(files.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const script = path.join(files.dir, `${files.stem}.sh`);
     const output = path.join(files.dir, `${files.stem}.out`);
-    writeFileSync(script, batchScript(launch.command), { mode: 0o700 });
+    // The owner's alone, like every file of a run (sbatch reads the script; it needs no execute bit).
+    writeFileSync(script, batchScript(launch.command), { mode: PRIVATE_FILE_MODE });
+    // Slurm creates the output file with the job's umask (the submitter's); made here first, it keeps 0600.
+    closeSync(openSync(output, 'a', PRIVATE_FILE_MODE));
     const name = jobName(launch.env.PIPE_RUN_ID ?? 'run', launch.env.PIPE_STAGE ?? 'stage');
     const submitted = sbatch(script, sbatchArgs(launch.slurm ?? { args: [] }, name, output, launch.cwd), launch.env);
     return this.follow(submitted, output, launch);
