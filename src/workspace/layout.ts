@@ -20,6 +20,13 @@ export const LOGS_DIR = 'logs';
 export const SLURM_DIR = 'slurm';
 /** One line per notification sent (or not) for the run. */
 export const NOTIFY_LOG = 'notify.log';
+/** In .pipe-tui/: the random secret that names the daemon's lock (daemon-lock.ts), private so nobody else can take it. */
+export const LOCK_SECRET_FILE = 'lock-secret';
+
+/** Every folder pipe-tui makes is its user's alone, whatever the umask: runs hold logs, parameters and results. */
+export const PRIVATE_DIR_MODE = 0o700;
+/** Every file pipe-tui writes, likewise. */
+export const PRIVATE_FILE_MODE = 0o600;
 
 export const pipelinesDir = (workspace: string): string => path.join(workspace, PIPELINES_DIR);
 export const runsDir = (workspace: string): string => path.join(workspace, RUNS_DIR);
@@ -43,6 +50,7 @@ export function daemonPaths(workspace: string) {
     dir,
     socket: path.join(dir, 'daemon.sock'),
     pid: path.join(dir, 'daemon.pid'),
+    lockSecret: path.join(dir, LOCK_SECRET_FILE),
     log: path.join(dir, 'daemon.log'),
     token: path.join(dir, 'token'),
     circuits: path.join(dir, 'circuits.json'),

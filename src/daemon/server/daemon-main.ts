@@ -3,8 +3,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSy
 import { type Server, createServer } from 'node:http';
 import { cpus } from 'node:os';
 import { PipeError } from '../../shared/errors.js';
+import { listenFailure, parseListenAddress } from '../../shared/listen-address.js';
 import { CircuitBreaker } from '../engine/circuit-breaker.js';
 import { acquireLock } from './daemon-lock.js';
+import { keepLogLines, stamped } from './daemon-log.js';
+import { describeShutdownWait, heldRuns, killLeftovers } from './shutdown-wait.js';
 import { type DaemonPaths, daemonPaths } from '../../workspace/layout.js';
 import { DEFAULT_GRACE_MS } from '../engine/executor.js';
 import { FeedServer } from './feed-server.js';
@@ -23,7 +26,10 @@ export interface DaemonOptions {
   circuitCooldownMs?: number;
 }
 
-const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+const log = (text: string): void => void process.stderr.write(stamped(text));
+
+/** How long stopping may take before the daemon gives up on what it waits for and exits anyway. */
+export const SHUTDOWN_MS = Number(process.env.PIPE_TUI_SHUTDOWN_MS) || 15_000;
 
 // The daemon process: lock, recovery, the run manager, and the feed on the Unix socket (and TCP if asked).
 // Started detached, in its own session, so the SIGHUP of a dying SSH session never reaches it.
@@ -31,8 +37,13 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const paths = daemonPaths(options.workspace);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   chmodSync(paths.dir, 0o700);
-  const release = acquireLock(paths.pid);
-  warnOnce(paths.logindWarned, (line) => log(line.trimEnd()));
+  keepLogLines(paths.log);
+  const lock = await acquireLock(paths);
+  warnOnce(paths.logindWarned, log);
+  // What can refuse to start is tried before anything starts (recovery takes runs up again): a daemon that failed
+  // after that would live on half started, its runs going, on a socket and not the TCP address it was asked for.
+  checkSocketPath(paths.socket);
+  const tcp = options.listen === undefined ? null : await listenTcp(options.listen);
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const circuits = new CircuitBreaker({
     threshold: options.circuitThreshold ?? 5,
@@ -47,8 +58,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const feed = new FeedServer({ workspace: options.workspace, manager, circuits });
   const servers = [await listenUnix(paths.socket)];
   feed.attach(servers[0] as Server, null);
-  if (options.listen) {
-    const tcp = await listenTcp(options.listen);
+  if (tcp) {
     feed.attach(tcp, readOrCreateToken(paths));
     servers.push(tcp);
   }
@@ -59,35 +69,58 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   process.on('unhandledRejection', (error) => log(`unhandled rejection: ${String(error)}`));
   process.on('SIGHUP', () => log('SIGHUP ignored'));
   let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping`);
-    feed.close();
-    for (const server of servers) server.close();
-    // Its stages are stopped even when their folders are gone (a deleted workspace); the daemon exits either way.
-    await manager.shutdown(`the daemon was stopped (${signal}); resume the run to go on`).catch((error) => log(`shutdown: ${String(error)}`));
+  // The end: the socket file and daemon.pid go while the lock is still ours; then the process dies of the signal
+  // that stopped it (as Unix programs that clean up on a signal do), or of SIGKILL when it gave up. Not through
+  // process.exit: that waits for libuv's worker threads, and one blocked in the kernel (a hung disk, a FIFO) would
+  // hold the exit for ever.
+  const exit = (signal: NodeJS.Signals): void => {
     try {
-      unlinkSync(paths.socket);
+      // Not when the lock was replaced: the socket file then is the new daemon's.
+      if (lock.stillHeld()) unlinkSync(paths.socket);
     } catch {
       // Already gone.
     }
-    release();
-    process.exit(0);
+    lock.release();
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  const stop = async (why: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log(`${why}: stopping`);
+    // Stopping waits on stages and on the disk; a hung NFS write or an unkillable process would hold it forever,
+    // and `daemon stop` with it. Past the bound it says what it still waits on and exits: the runs it could not
+    // record are found interrupted by the next daemon's recovery.
+    const held = heldRuns(manager);
+    setTimeout(() => {
+      log(`stopping did not finish within ${SHUTDOWN_MS / 1000} s; still waiting on ${describeShutdownWait(held)}; exiting anyway`);
+      void killLeftovers(held).finally(() => exit('SIGKILL'));
+    }, SHUTDOWN_MS);
+    feed.close();
+    for (const server of servers) server.close();
+    // Its stages are stopped even when their folders are gone (a deleted workspace); the daemon exits either way.
+    await manager.shutdown(`the daemon was stopped (${why}); resume the run to go on`).catch((error) => log(`shutdown: ${String(error)}`));
+    log('stopped');
+    exit(signal);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM', 'SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT', 'SIGINT'));
   // A workspace deleted (rm -rf) takes .pipe-tui with it: nothing can reach this daemon any more, and its runs'
-  // folders are gone. Rather than run on unseen, it stops.
+  // folders are gone. Rather than run on unseen, it stops. So it does when the lock no longer leads to it (its
+  // lock secret replaced): a second daemon could start beside it.
   setInterval(() => {
     if (!existsSync(paths.dir)) void stop('workspace deleted');
+    else if (!lock.stillHeld()) void stop('the workspace lock was replaced');
   }, WORKSPACE_CHECK_MS).unref();
 }
 
 const WORKSPACE_CHECK_MS = 5000;
 
-async function listenUnix(socket: string): Promise<Server> {
+function checkSocketPath(socket: string): void {
   if (socket.length > 100) throw new PipeError('ERR_IO', `socket path too long for a Unix socket (${socket.length} bytes): use a shorter workspace path`);
+}
+
+async function listenUnix(socket: string): Promise<Server> {
   // The lock is ours, so a socket file left here belongs to a dead daemon.
   if (existsSync(socket)) unlinkSync(socket);
   const server = createServer((_req, res) => res.writeHead(426).end('pipe-tui daemon: WebSocket only\n'));
@@ -105,13 +138,16 @@ async function listenUnix(socket: string): Promise<Server> {
 }
 
 async function listenTcp(address: string): Promise<Server> {
-  const match = /^([\d.]+|localhost|\[[\da-f:]+\]):(\d+)$/i.exec(address);
-  if (!match) throw new PipeError('ERR_USAGE', `--listen takes HOST:PORT, got ${JSON.stringify(address)}`);
+  const { host, port } = parseListenAddress(address);
   const server = createServer((_req, res) => res.writeHead(426).end('pipe-tui daemon: WebSocket only\n'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(Number(match[2]), (match[1] ?? '').replace(/^\[|\]$/g, ''), () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+  } catch (error) {
+    throw listenFailure(address, error);
+  }
   return server;
 }
 

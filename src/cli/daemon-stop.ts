@@ -1,0 +1,79 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { SHUTDOWN_MS } from '../daemon/server/daemon-main.js';
+import { PipeError } from '../shared/errors.js';
+import { lockHolder, processState } from '../workspace/daemon-pid.js';
+import { daemonPaths } from '../workspace/layout.js';
+
+// `daemon stop`: SIGTERM, then wait, bounded, for the process itself to be gone (not for daemon.pid to go: the
+// daemon removes that just before it exits, and "stopped" must mean gone). A daemon that does not go is named
+// with what the kernel says it is doing and the last line it logged, and the command fails.
+
+/** Longer than the daemon's own bound on stopping, so that a daemon that gives up still exits in time. */
+const STOP_WAIT_MS = Number(process.env.PIPE_TUI_STOP_MS) || SHUTDOWN_MS + 5000;
+
+export type StopResult = { stopped: false } | { stopped: true; pid: number; warning: string | null };
+
+export async function stopDaemonCommand(workspace: string): Promise<StopResult> {
+  const paths = daemonPaths(workspace);
+  const pid = lockHolder(paths.pid);
+  if (pid === null) return { stopped: false };
+  const logSize = sizeOf(paths.log);
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+  const gone = (): boolean => ['Z', null].includes(processState(pid));
+  const deadline = Date.now() + STOP_WAIT_MS;
+  while (!gone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (!gone()) throw stuck(pid, paths.log);
+  // A daemon that gave up waiting says so in its log: its runs were not all recorded as interrupted.
+  const gaveUp = lastLine(paths.log, logSize);
+  return { stopped: true, pid, warning: gaveUp?.includes('exiting anyway') ? gaveUp : null };
+}
+
+const STATES: Record<string, string> = {
+  R: 'running (busy)',
+  S: 'sleeping (waiting for an event)',
+  D: 'in uninterruptible I/O (a hung disk or network file system?)',
+  T: `stopped by a signal (SIGSTOP, Ctrl-Z); "kill -CONT PID" lets it go on stopping`,
+  t: 'stopped by a debugger',
+  '?': 'alive',
+};
+
+function stuck(pid: number, log: string): PipeError {
+  const state = processState(pid) ?? '?';
+  const doing = (STATES[state] ?? `in state ${state}`).replace('PID', String(pid));
+  const last = lastLine(log, 0);
+  return new PipeError(
+    'ERR_DAEMON_UNREACHABLE',
+    `daemon ${pid} did not exit within ${STOP_WAIT_MS / 1000} s of SIGTERM; it is still ${doing}. ` +
+      `Last line of ${log}: ${last === null ? '(none)' : last}. To end it at once: kill -9 ${pid} (the next daemon marks its runs interrupted)`,
+  );
+}
+
+const sizeOf = (file: string): number => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
+
+// The last line of the file written after `from`, read from its tail only (daemon.log grows for ever).
+function lastLine(file: string, from: number): string | null {
+  try {
+    const size = statSync(file).size;
+    const start = Math.max(from, size - 8192);
+    const buffer = Buffer.alloc(size - start);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, buffer, 0, buffer.length, start);
+    } finally {
+      closeSync(fd);
+    }
+    return buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '').at(-1) ?? null;
+  } catch {
+    return null;
+  }
+}
