@@ -11,12 +11,22 @@ export interface WriterOptions {
   check?: (text: string) => string | null;
   /** Where a refusal is reported. Default: standard error, which is the daemon's log. */
   warn?: (line: string) => void;
+  /** How the text lands. Default: writeAtomic (temp file, fsync, rename). */
+  write?: (file: string, text: string) => Promise<void>;
+  /** The first wait before a failed write is tried again; it doubles up to RETRY_MAX_MS. */
+  retryMs?: number;
 }
+
+/** A failed write (a full disk) is tried again after 1 s, then 2, 4… up to 30 s, until one lands. */
+export const RETRY_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 // Keeps metadata.json at most one coalescing window behind the run's state, and exactly current after every
 // status change. One write is in flight at a time; whatever arrives meanwhile is folded into the next one.
 // It never writes a file the schema refuses (every reader would take the run for corrupt): such a state is a bug,
-// reported once, and the last good file stays until the state parses again.
+// reported once, and the last good file stays until the state parses again. A write that fails (a full disk) is
+// tried again with backoff until one lands, even after the run has ended, so what `ls`, `status` and the TUI read
+// catches up with the run's events as soon as there is room again.
 export class MetadataWriter {
   writes = 0;
   /** States not written because the check refused them. */
@@ -28,10 +38,14 @@ export class MetadataWriter {
   private timer: NodeJS.Timeout | null = null;
   private lastStart = 0;
   private failure: unknown = null;
+  /** No write before this (a failed one waits before the next try). */
+  private retryAt = 0;
+  private retryWait = 0;
+  private readonly settledWaiters: (() => void)[] = [];
 
   constructor(
-    /** Where to write. */
-    private readonly file: string,
+    /** Where to write; a function when the place can move (a run folder followed by its descriptor). */
+    private readonly file: string | (() => string),
     /** Serializes the newest state at the moment of writing. */
     private readonly snapshot: () => string,
     private readonly options: WriterOptions = {},
@@ -44,28 +58,48 @@ export class MetadataWriter {
     this.pump();
   }
 
-  /** Waits until everything marked so far is on disk; throws the last write failure, if any. */
+  /** Waits until everything marked so far is on disk; throws a write failure (tries go on in the background). */
   async flush(): Promise<void> {
-    while (this.inFlight || this.dirty) {
-      if (this.dirty) this.urgent = true;
+    for (;;) {
+      if (this.inFlight) {
+        await this.inFlight;
+        continue;
+      }
+      if (this.failure) {
+        const failure = this.failure;
+        this.failure = null;
+        throw failure;
+      }
+      if (!this.dirty) return;
+      this.urgent = true;
+      this.retryAt = 0;
       this.pump();
-      if (this.inFlight) await this.inFlight;
+      if (!this.inFlight) return; // refused by the check: nothing lands, nothing to wait for
     }
-    if (this.failure) {
-      const failure = this.failure;
-      this.failure = null;
-      throw failure;
-    }
+  }
+
+  /** Whether the newest state is still to land (a failed write waiting to be tried again). */
+  get behind(): boolean {
+    return this.dirty || this.inFlight !== null;
+  }
+
+  /** Resolves once the newest state has landed: at once, or after the tries a failure set going. */
+  settled(): Promise<void> {
+    if (!this.behind) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
   private pump(): void {
     if (this.inFlight || !this.dirty) return;
-    const wait = this.urgent ? 0 : this.lastStart + COALESCE_MS - Date.now();
+    const now = Date.now();
+    const wait = Math.max(this.urgent ? 0 : this.lastStart + COALESCE_MS - now, this.retryAt - now);
     if (wait > 0) {
       this.timer ??= setTimeout(() => {
         this.timer = null;
         this.pump();
       }, wait);
+      // Waiting out a failure must not keep a finished foreground run's process alive.
+      if (this.retryAt > now) this.timer.unref();
       return;
     }
     if (this.timer) clearTimeout(this.timer);
@@ -77,19 +111,26 @@ export class MetadataWriter {
     // At most one parse per write, and writes are coalesced to 20 a second: affordable (see bench/progress-flood.ts).
     const refusal = (this.options.check ?? refusedByRunSchema)(text);
     if (refusal !== null) return this.refuse(refusal);
-    this.inFlight = writeAtomic(this.file, text)
+    const file = typeof this.file === 'string' ? this.file : this.file();
+    this.inFlight = (this.options.write ?? writeAtomic)(file, text)
       .then(
         () => {
           this.writes++;
           this.refusing = false;
+          this.retryWait = 0;
         },
         (error: unknown) => {
           this.failure = error;
+          // The state is still to be written: tried again later, not at once (the disk is not emptier yet).
+          this.dirty = true;
+          this.retryWait = Math.min(RETRY_MAX_MS, this.retryWait ? this.retryWait * 2 : (this.options.retryMs ?? RETRY_MS));
+          this.retryAt = Date.now() + this.retryWait;
         },
       )
       .finally(() => {
         this.inFlight = null;
         this.pump();
+        if (!this.behind) for (const resolve of this.settledWaiters.splice(0)) resolve();
       });
   }
 

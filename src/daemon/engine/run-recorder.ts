@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { applyEvent } from '../../shared/apply-event.js';
 import { PipeError, toPipeError } from '../../shared/errors.js';
@@ -18,6 +18,7 @@ export class RunRecorder {
   private current: RunMetadata;
   private readonly eventsFd: number;
   private readonly writer: MetadataWriter;
+  private readonly folder: FollowedFolder;
   private readonly listeners = new Set<EventListener>();
   private nextEntity: number;
   private failure: PipeError | null = null;
@@ -34,7 +35,8 @@ export class RunRecorder {
     this.current = initial;
     this.nextEntity = initial.entities.reduce((max, e) => Math.max(max, e.sequence), 0) + 1;
     this.eventsFd = openSync(path.join(dir, EVENTS_FILE), 'a', PRIVATE_FILE_MODE);
-    this.writer = new MetadataWriter(path.join(dir, METADATA_FILE), () => `${JSON.stringify(this.current, null, 2)}\n`);
+    this.folder = followFolder(dir);
+    this.writer = new MetadataWriter(() => path.join(this.folder.path(), METADATA_FILE), () => `${JSON.stringify(this.current, null, 2)}\n`);
   }
 
   // A new run: its first event makes its first state.
@@ -137,6 +139,8 @@ export class RunRecorder {
       await this.flush();
     } finally {
       closeSync(this.eventsFd);
+      // Held while a failed write is still to be tried: a closed descriptor's number could name another file.
+      void this.writer.settled().then(() => this.folder.close());
     }
   }
 
@@ -156,4 +160,37 @@ function entityExtension(file: string): string {
   const ext = path.extname(file);
   const inner = path.extname(path.basename(file, ext));
   return inner === '.tar' ? `${inner}${ext}` : ext;
+}
+
+interface FollowedFolder {
+  path(): string;
+  close(): void;
+}
+
+// The run folder where it is now: events.ndjson is appended through an open descriptor, which follows the folder
+// if the workspace is renamed under a running daemon, and metadata.json must land beside it, not at the old path.
+// Linux names a descriptor's current path in /proc/self/fd; elsewhere the folder is taken to stay put.
+function followFolder(dir: string): FollowedFolder {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return { path: () => dir, close: () => undefined };
+  }
+  const link = `/proc/self/fd/${fd}`;
+  return {
+    path: () => {
+      if (fd === null) return dir;
+      try {
+        const now = readlinkSync(link);
+        return now.endsWith(' (deleted)') || !now.startsWith('/') ? dir : now;
+      } catch {
+        return dir;
+      }
+    },
+    close: () => {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { cpus } from 'node:os';
 import { PipeError } from '../../shared/errors.js';
@@ -108,8 +108,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   // A workspace deleted (rm -rf) takes .pipe-tui with it: nothing can reach this daemon any more, and its runs'
   // folders are gone. Rather than run on unseen, it stops. So it does when the lock no longer leads to it (its
   // lock secret replaced): a second daemon could start beside it.
+  // Moved (renamed) rather than deleted: its runs' folders are still there, and the stop records them there.
+  const where = followPath(options.workspace);
   setInterval(() => {
-    if (!existsSync(paths.dir)) void stop('workspace deleted');
+    if (!existsSync(paths.dir)) void stop(where() === null ? 'workspace deleted' : `workspace moved to ${where()}`);
     else if (!lock.stillHeld()) void stop('the workspace lock was replaced');
   }, WORKSPACE_CHECK_MS).unref();
 }
@@ -155,4 +157,23 @@ function readOrCreateToken(paths: DaemonPaths): string {
   if (!existsSync(paths.token)) writeFileSync(paths.token, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   chmodSync(paths.token, 0o600);
   return readFileSync(paths.token, 'utf8').trim();
+}
+
+// Where a folder is now, through a descriptor held on it (Linux's /proc/self/fd): null once it is deleted, or where
+// that cannot be known.
+function followPath(dir: string): () => string | null {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return () => null;
+  }
+  return () => {
+    try {
+      const now = readlinkSync(`/proc/self/fd/${fd}`);
+      return now.endsWith(' (deleted)') || !now.startsWith('/') ? null : now;
+    } catch {
+      return null;
+    }
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it, expect, vi } from 'vitest';
@@ -123,13 +123,15 @@ describe('MetadataWriter', () => {
     expect(await readdir(dir)).toEqual(['metadata.json']);
   });
 
-  it('throws a write failure from flush() once, then recovers', async () => {
+  it('throws a write failure from flush(), keeps the state to write, and lands it once it can', async () => {
     const file = path.join(dir, 'missing-folder', 'metadata.json');
-    const { state, writer } = counterWriter(file);
+    const { state, writer, read } = counterWriter(file);
     state.value = 1;
     writer.mark(true);
     await expect(writer.flush()).rejects.toMatchObject({ code: 'ENOENT' });
     expect(writer.writes).toBe(0);
+    await mkdir(path.dirname(file));
     await expect(writer.flush()).resolves.toBeUndefined();
+    expect(await read()).toEqual({ value: 1 });
   });
 });
