@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { DaemonConnection } from '../client/daemon-connection.js';
 import { START_TIMEOUT_MS, startDaemon, waitUntilReachable } from '../client/daemon-launcher.js';
 import type { DaemonOptions } from '../daemon/server/daemon-main.js';
+import { listenTcp } from '../daemon/server/listen-tcp.js';
+import { parseListenAddress } from '../shared/listen-address.js';
 import { parseDuration } from '../shared/duration.js';
 import { PipeError } from '../shared/errors.js';
-import { listenFailure, parseListenAddress } from '../shared/listen-address.js';
 import { isAlive, lockHolder } from '../workspace/daemon-pid.js';
 import { daemonPaths } from '../workspace/layout.js';
 
@@ -105,17 +105,10 @@ function diedAtStart(log: string, from: number, pid: number | undefined): PipeEr
 
 // The address is tried here, so that a port in use or an address not of this machine fails now, in the terminal,
 // rather than in the detached daemon. (Taken in the instant between, the daemon's own failure is reported too.)
+// The address is tried here, so that a port in use or an address not of this machine fails now, in the terminal,
+// rather than in the detached daemon. (Taken in the instant between, the daemon's own failure is reported too.)
 async function probeListen(address: string): Promise<void> {
-  const { host, port } = parseListenAddress(address);
-  const server = createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-  } catch (error) {
-    throw listenFailure(address, error);
-  }
+  const server = await listenTcp(address);
   await new Promise((resolve) => server.close(resolve));
 }
 

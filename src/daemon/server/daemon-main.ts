@@ -3,7 +3,6 @@ import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync,
 import { type Server, createServer } from 'node:http';
 import { cpus } from 'node:os';
 import { PipeError } from '../../shared/errors.js';
-import { listenFailure, parseListenAddress } from '../../shared/listen-address.js';
 import { CircuitBreaker } from '../engine/circuit-breaker.js';
 import { acquireLock } from './daemon-lock.js';
 import { keepLogLines, stamped } from './daemon-log.js';
@@ -11,6 +10,7 @@ import { describeShutdownWait, heldRuns, killLeftovers } from './shutdown-wait.j
 import { type DaemonPaths, daemonPaths } from '../../workspace/layout.js';
 import { DEFAULT_GRACE_MS } from '../engine/executor.js';
 import { FeedServer } from './feed-server.js';
+import { listenTcp } from './listen-tcp.js';
 import { History } from '../engine/history-writer.js';
 import { warnOnce } from './logind-check.js';
 import { recoverRuns } from './recovery.js';
@@ -136,20 +136,6 @@ async function listenUnix(socket: string): Promise<Server> {
     process.umask(mask);
   }
   chmodSync(socket, 0o600);
-  return server;
-}
-
-async function listenTcp(address: string): Promise<Server> {
-  const { host, port } = parseListenAddress(address);
-  const server = createServer((_req, res) => res.writeHead(426).end('pipe-tui daemon: WebSocket only\n'));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-  } catch (error) {
-    throw listenFailure(address, error);
-  }
   return server;
 }
 
