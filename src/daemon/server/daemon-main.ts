@@ -56,10 +56,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   for (const [what, ids] of Object.entries(report)) if (ids.length) log(`recovery: ${what}: ${ids.join(' ')}`);
 
   const feed = new FeedServer({ workspace: options.workspace, manager, circuits });
+  // The token exists before the socket answers: whoever saw `daemon start --listen` return can read it.
+  const token = tcp ? readOrCreateToken(paths) : null;
   const servers = [await listenUnix(paths.socket)];
   feed.attach(servers[0] as Server, null);
-  if (tcp) {
-    feed.attach(tcp, readOrCreateToken(paths));
+  if (tcp && token) {
+    feed.attach(tcp, token);
     servers.push(tcp);
   }
   log(`daemon ${process.pid} serving ${options.workspace} on ${paths.socket}${options.listen ? ` and ${options.listen}` : ''}`);
