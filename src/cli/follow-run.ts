@@ -1,50 +1,45 @@
 import { isTerminal } from '../shared/metadata-schema.js';
-import { FeedClient } from '../client/feed-client.js';
 import { LiveView } from './live-view.js';
-import { eventLine, runSummary } from './run-lines.js';
+import { PlainPrinter } from './plain-printer.js';
+import { RunFeed } from './run-feed.js';
 
 /** Exit codes of a finished run, shared by `run --foreground` and `run --follow`. */
 export const exitCodeFor = (status: string): number => (status === 'succeeded' ? 0 : status === 'cancelled' ? 130 : 1);
 
-// Streams one run from the daemon's feed until it ends (reconnecting if the daemon connection drops).
-// Ctrl-C only stops watching: the run goes on in the daemon.
-export async function followRun(workspace: string, runId: string, json: boolean): Promise<number> {
-  const live = !json && process.stdout.isTTY ? new LiveView() : null;
+// Streams one run from the daemon's feed, from its first event to its end (reconnecting if the daemon connection
+// drops), so what it prints is what `run --foreground` prints. Ctrl-C only stops watching: the run goes on.
+// `quiet`: no stage output, neither the live line nor a failed stage's last log lines.
+export async function followRun(workspace: string, runId: string, json: boolean, quiet = false): Promise<number> {
+  const live = !json && process.stdout.isTTY ? new LiveView({ workspace, quiet }) : null;
+  const plain = !json && !live ? new PlainPrinter(workspace, quiet) : null;
   return new Promise<number>((resolve) => {
-    const finish = (code: number): void => {
-      live?.close();
+    let done = false;
+    const finish = (code: number, last?: () => Promise<void>): void => {
+      if (done) return;
+      done = true;
       process.off('SIGINT', onSigint);
-      client.close();
-      resolve(code);
+      feed.close();
+      void (last?.() ?? Promise.resolve()).finally(() => {
+        live?.close();
+        resolve(code);
+      });
     };
     const onSigint = (): void => {
       process.stderr.write(`\npipe-tui: stopped following; run ${runId} goes on (pipe-tui cancel ${runId} stops it)\n`);
       finish(130);
     };
     process.on('SIGINT', onSigint);
-    let summarized = false;
-    const client: FeedClient = new FeedClient({
-      workspace,
-      runs: [runId],
-      onEvent: (event, state) => {
-        if (json) return;
-        if (live) return live.update(state);
-        if (event.type === 'run.finished') summarized = true;
-        const line = eventLine(event, state);
-        if (line) process.stdout.write(`${line}\n`);
-      },
-      onChange: () => {
-        const state = client.runs.get(runId);
-        if (!state) return;
-        live?.update(state);
-        if (isTerminal(state.status)) {
-          // A run that ended before we joined (or while we were away) still gets its closing line.
-          if (!json && !live && !summarized) process.stdout.write(`${runSummary(state)}\n`);
-          if (json) process.stdout.write(`${JSON.stringify({ run_id: runId, status: state.status, error: state.error })}\n`);
-          finish(exitCodeFor(state.status));
-        }
-      },
+    const feed = new RunFeed(workspace, runId, (event, state) => {
+      live?.update(state);
+      plain?.event(event, state);
+      if (!isTerminal(state.status)) return;
+      finish(exitCodeFor(state.status), async () => {
+        // The failed stage's last lines are read from its log before the last frame or line goes out.
+        await live?.end();
+        await plain?.drained();
+        if (json) process.stdout.write(`${JSON.stringify({ run_id: runId, status: state.status, error: state.error })}\n`);
+      });
     });
-    client.start().catch(() => finish(1));
+    feed.start().catch(() => finish(1));
   });
 }

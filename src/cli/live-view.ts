@@ -2,11 +2,20 @@ import { etaText, runRemainingMs } from '../shared/eta.js';
 import type { RunMetadata, StageState } from '../shared/metadata-schema.js';
 import { formatDuration } from '../shared/duration.js';
 import { progressBar, statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
+import { fitWidth } from './safe-text.js';
+import { type OutputLines, StageOutput } from './stage-output.js';
 
 const FRAME_MS = 100;
 const TONES: Record<Tone, string> = { good: '32', bad: '31', busy: '36', wait: '33', dim: '2' };
 
-// The compact live display of `run --foreground` on a terminal: one line per stage, redrawn in place at most
+export interface LiveViewOptions {
+  /** Where the run's folder is, to show what stages print; without it (or quiet) nothing of their output. */
+  workspace?: string;
+  quiet?: boolean;
+}
+
+// The compact live display of `run --foreground` and `run --follow` on a terminal: one line per stage, the running
+// stage's last output line under it, a failed stage's last log lines under its error; redrawn in place at most
 // ten times a second, and left on screen as the final summary.
 export class LiveView {
   private lines = 0;
@@ -16,16 +25,23 @@ export class LiveView {
   // Clocks and retry countdowns move even when no event arrives.
   private readonly tick = setInterval(() => this.draw(), 1000).unref();
   private readonly color = !process.env.NO_COLOR;
+  private readonly output: StageOutput | null;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {}
+  constructor(options: LiveViewOptions = {}, private readonly out: NodeJS.WriteStream = process.stdout) {
+    this.output = options.workspace && !options.quiet ? new StageOutput(options.workspace, () => this.schedule()) : null;
+  }
 
   update(state: RunMetadata): void {
     if (this.closed) return;
     this.state = state;
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.draw();
-    }, FRAME_MS);
+    this.output?.watch(state);
+    this.schedule();
+  }
+
+  /** Waits for a failed stage's last lines to be read, then draws the last frame and stops. */
+  async end(): Promise<void> {
+    await this.output?.settled();
+    this.close();
   }
 
   /** Draws the last state now and stops redrawing. */
@@ -34,32 +50,51 @@ export class LiveView {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     clearInterval(this.tick);
+    this.output?.close();
     this.timer = null;
     this.draw();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.draw();
+    }, FRAME_MS);
   }
 
   private draw(): void {
     if (!this.state) return;
     const width = Math.max(40, this.out.columns ?? 80);
-    const rows = frame(this.state, Date.now()).map((row) => this.paint(row, width));
+    const rows = frame(this.state, Date.now(), this.output ?? undefined).map((row) => this.paint(row, width));
     const up = this.lines > 0 ? `\x1b[${this.lines}F` : '';
     this.out.write(`${up}${rows.map((r) => `${r}\x1b[K`).join('\n')}\n\x1b[J`);
     this.lines = rows.length;
   }
 
   private paint(row: Row, width: number): string {
-    const text = row.text.length > width - 1 ? `${row.text.slice(0, width - 2)}…` : row.text;
+    // One cell short of the width: a row that fills it would wrap on some terminals and tear the redraw.
+    const text = fitWidth(row.text, width - 1);
     return this.color && row.tone ? `\x1b[${TONES[row.tone]}m${text}\x1b[0m` : text;
   }
 }
 
 type Row = { text: string; tone: Tone | null };
 
-export function frame(state: RunMetadata, now: number): Row[] {
-  const elapsed = state.started_at ? (state.ended_at ? Date.parse(state.ended_at) : now) - Date.parse(state.started_at) : 0;
+// Clocks of two processes (a daemon's event times, this terminal's now) may disagree by a little: never below 0.
+const since = (from: string, to: number): number => Math.max(0, to - Date.parse(from));
+
+export function frame(state: RunMetadata, now: number, output?: OutputLines): Row[] {
+  const elapsed = state.started_at ? since(state.started_at, state.ended_at ? Date.parse(state.ended_at) : now) : 0;
   const eta = state.status === 'running' ? ` · ${etaText(runRemainingMs(state, now))}` : '';
   const header = `${statusSymbol(state.status)} ${state.pipeline} ${state.run_id} · ${state.status} · ${state.current_state.progress} · ${formatDuration(elapsed)}${eta}`;
-  return [{ text: header, tone: statusTone(state.status) }, ...state.stages.map((s) => ({ text: stageRow(s, now), tone: statusTone(s.status) }))];
+  const rows: Row[] = [{ text: header, tone: statusTone(state.status) }];
+  for (const stage of state.stages) {
+    rows.push({ text: stageRow(stage, now), tone: statusTone(stage.status) });
+    const said = stage.status === 'running' ? [output?.lastLine(stage.index)] : stage.status === 'failed' ? (output?.failureLines(stage.index) ?? []) : [];
+    for (const line of said) if (line) rows.push({ text: `      │ ${line}`, tone: 'dim' });
+  }
+  return rows;
 }
 
 function stageRow(stage: StageState, now: number): string {
@@ -70,10 +105,10 @@ function stageRow(stage: StageState, now: number): string {
   } else if (stage.status === 'running') {
     if (stage.attempts > 1) parts.push(`attempt ${stage.attempts} of ${stage.max_attempts}`);
     if (stage.progress) parts.push(`${progressBar(stage.progress.current, stage.progress.total, 16)} ${stage.progress.current}/${stage.progress.total}`);
-    if (stage.started_at) parts.push(formatDuration(now - Date.parse(stage.started_at)));
+    if (stage.started_at) parts.push(formatDuration(since(stage.started_at, now)));
     if (stage.progress?.message) parts.push(stage.progress.message);
   } else if (stage.duration_ms !== null) {
-    parts.push(formatDuration(stage.duration_ms));
+    parts.push(formatDuration(Math.max(0, stage.duration_ms)));
   }
   if (stage.error && stage.status !== 'running') parts.push(`${stage.error.code}: ${stage.error.message}`);
   return parts.join('  ');

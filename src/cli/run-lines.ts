@@ -18,7 +18,7 @@ export function eventLine(event: RunEvent, state: RunMetadata): string | null {
       return `${tag} ${event.error.code}: ${event.error.message}; attempt ${event.next_attempt} of ${stage?.max_attempts} in ${formatDuration(wait)}`;
     }
     case 'stage.succeeded':
-      return `${tag} succeeded in ${formatDuration(stage?.duration_ms ?? 0)}`;
+      return `${tag} succeeded in ${formatDuration(Math.max(0, stage?.duration_ms ?? 0))}`;
     case 'stage.failed':
       return `${tag} failed: ${event.error.code}: ${event.error.message}`;
     case 'stage.skipped':
@@ -30,6 +30,7 @@ export function eventLine(event: RunEvent, state: RunMetadata): string | null {
     case 'entity.added':
       return `${event.entity.stage ? `[${event.entity.stage}] ` : ''}entity ${event.entity.filename}`;
     case 'run.finished':
+    case 'run.interrupted':
       return runSummary(state);
     default:
       return null;
@@ -37,7 +38,8 @@ export function eventLine(event: RunEvent, state: RunMetadata): string | null {
 }
 
 export function runSummary(state: RunMetadata): string {
-  const took = state.started_at && state.ended_at ? ` in ${formatDuration(Date.parse(state.ended_at) - Date.parse(state.started_at))}` : '';
+  // A clock stepped back between start and end must not make a run take less than nothing.
+  const took = state.started_at && state.ended_at ? ` in ${formatDuration(Math.max(0, Date.parse(state.ended_at) - Date.parse(state.started_at)))}` : '';
   const cost = state.total_cost_usd > 0 ? ` · cost $${state.total_cost_usd.toFixed(2)}` : '';
   const error = state.error ? ` · ${state.error.code}: ${state.error.message}` : '';
   return `run ${state.run_id} ${state.status}${took}${cost}${error}`;

@@ -14,16 +14,31 @@ export function parsePipeline(text: string, source: string): PipelineSpec {
     throw new PipeError('ERR_PIPELINE_INVALID', `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`, { cause: new SyntaxProblem(reason) });
   }
   const foreign = notAPipeline(raw);
-  if (foreign) throw new PipeError('ERR_PIPELINE_INVALID', problemsMessage(source, [foreign]));
+  if (foreign) throw new PipeError('ERR_PIPELINE_INVALID', problemsMessage(source, [foreign]), { cause: new PipelineProblems([foreign]) });
   const parsed = PipelineSpec.safeParse(raw);
   // Duplicate ids and reserved names are checked on the raw file, so they are named beside every other problem
   // (and the schema's record would drop a `__proto__` key without a word).
   const duplicates = [...reservedParams(raw), ...duplicateIds(raw)];
   if (!parsed.success || duplicates.length > 0) {
-    const lines = [...(parsed.success ? [] : formatIssues(parsed.error)), ...duplicates];
-    throw new PipeError('ERR_PIPELINE_INVALID', problemsMessage(source, lines));
+    const lines = [...(parsed.success ? [] : formatIssues(parsed.error, PipelineSpec)), ...duplicates];
+    throw new PipeError('ERR_PIPELINE_INVALID', problemsMessage(source, lines), { cause: new PipelineProblems(lines) });
   }
   return parsed.data;
+}
+
+/** Every problem of a pipeline file, one line each and none left out: `validate --json` lists them. */
+export class PipelineProblems extends Error {
+  constructor(readonly problems: string[]) {
+    super(`${problems.length} problem${problems.length > 1 ? 's' : ''}`);
+  }
+}
+
+// The problems of an ERR_PIPELINE_INVALID, one line each, without the file's name: a syntax error is one problem,
+// and a file refused before it was read (a FIFO, too large) is its message.
+export function pipelineProblems(error: PipeError): string[] {
+  if (error.cause instanceof PipelineProblems) return error.cause.problems;
+  if (error.cause instanceof SyntaxProblem) return [error.message.slice(error.message.indexOf(': not valid ') + 2)];
+  return [error.message];
 }
 
 /**

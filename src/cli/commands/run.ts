@@ -4,8 +4,8 @@ import { loadPipeline } from '../../workspace/pipeline-files.js';
 import { History } from '../../daemon/engine/history-writer.js';
 import { runPipeline } from '../../daemon/engine/pipeline-runner.js';
 import { printJson, usageError } from '../cli-output.js';
-import { eventLine } from '../run-lines.js';
 import { LiveView } from '../live-view.js';
+import { PlainPrinter } from '../plain-printer.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 import { ensureDaemon } from '../../client/daemon-launcher.js';
 import { exitCodeFor, followRun } from '../follow-run.js';
@@ -16,6 +16,8 @@ export interface RunCommandOptions extends CommonOptions {
   param: string[];
   foreground?: boolean;
   follow?: boolean;
+  /** Shows no stage output: neither the live line nor a failed stage's last log lines. */
+  quiet?: boolean;
 }
 
 
@@ -27,7 +29,8 @@ export async function runCommand(pipelineName: string, options: RunCommandOption
   const recorder = await createRun(workspace, pipeline, params);
 
   // Ctrl-C, a closed terminal or a kill cancel the run cleanly rather than leave a "running" run behind.
-  const live = !options.json && process.stdout.isTTY ? new LiveView() : null;
+  const live = !options.json && process.stdout.isTTY ? new LiveView({ workspace, quiet: options.quiet }) : null;
+  const plain = !options.json && !live ? new PlainPrinter(workspace, options.quiet ?? false) : null;
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     // The live display shows the cancel itself; a stray line would tear its redraw.
@@ -38,15 +41,15 @@ export async function runCommand(pipelineName: string, options: RunCommandOption
   for (const s of signals) process.on(s, onSignal);
 
   recorder.subscribe((event, state) => {
-    if (options.json) return;
-    if (live) return live.update(state);
-    const line = eventLine(event, state);
-    if (line) process.stdout.write(`${line}\n`);
+    live?.update(state);
+    plain?.event(event, state);
   });
   try {
     const history = await History.open(workspace);
     const final = await runPipeline({ pipeline: pipeline.spec, recorder, workspace, signal: controller.signal, history });
-    live?.close();
+    // A failed stage's last lines are read from its log before the last frame or line goes out.
+    await live?.end();
+    await plain?.drained();
     if (options.json) printJson({ run_id: final.run_id, status: final.status, error: final.error });
     return exitCodeFor(final.status);
   } finally {
@@ -69,7 +72,7 @@ async function runOnDaemon(pipelineName: string, options: RunCommandOptions): Pr
   }
   if (options.follow) {
     if (!options.json) process.stdout.write(`${runId}\n`);
-    return followRun(workspace, runId, options.json ?? false);
+    return followRun(workspace, runId, options.json ?? false, options.quiet ?? false);
   }
   if (options.json) printJson({ run_id: runId });
   else process.stdout.write(`${runId}\n`);

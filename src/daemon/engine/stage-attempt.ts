@@ -129,6 +129,14 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   return { ok: true, outputs: stage.outputs.map((o) => path.relative(ctx.workspace, path.resolve(cwd, o)) || '.') };
 }
 
+// Exit codes a shell gives for reasons of its own: said in words, so nobody needs to know the table. Nothing is
+// quoted from the stage; its log says which command it was.
+const EXIT_REASONS: Record<number, string> = {
+  126: 'the command is not executable (chmod +x, or a folder?)',
+  127: 'command not found (check run: and the PATH of the daemon or run --foreground)',
+  137: 'killed by SIGKILL, often for want of memory (dmesg says)',
+};
+
 async function judge(
   input: AttemptInput,
   exit: StageExit,
@@ -145,8 +153,11 @@ async function judge(
   if (exit.failure) return { ...base, ...exit.failure };
   // A stage that reported an error has failed, whatever its exit code; its own code is kept.
   if (reported) return { ...base, code: reported.code, message: reported.message };
-  if (exit.signal) return { ...base, code: 'ERR_STAGE_SIGNAL', message: `killed by ${exit.signal}` };
-  if (exit.exitCode !== 0) return { ...base, code: 'ERR_STAGE_EXIT', message: `exited with code ${exit.exitCode}` };
+  if (exit.signal) return { ...base, code: 'ERR_STAGE_SIGNAL', message: `killed by ${exit.signal}${exit.signal === 'SIGKILL' ? ' (out of memory? dmesg says)' : ''}` };
+  if (exit.exitCode !== 0) {
+    const why = exit.exitCode === null ? undefined : EXIT_REASONS[exit.exitCode];
+    return { ...base, code: 'ERR_STAGE_EXIT', message: `exited with code ${exit.exitCode}${why ? `: ${why}` : ''}` };
+  }
   const missing: string[] = [];
   for (const output of input.stage.outputs) {
     if (!(await isNonEmpty(path.resolve(cwd, output)))) missing.push(output);

@@ -15,6 +15,9 @@ export function stageEnv(stage: StageSpec, ctx: StageContext): Record<string, st
   const env: Record<string, string> = {};
   // Inherited PIPE_* (pipe-tui started from inside a stage) would leak another run's parameters into this one.
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('PIPE_')) env[key] = value;
+  // Python block-buffers stdout into a pipe, so a Python stage's progress would arrive only at its exit. Unbuffered
+  // unless the user's environment or the stage says otherwise (docs/stage-protocol.md: flushing in other languages).
+  if (env.PYTHONUNBUFFERED === undefined) env.PYTHONUNBUFFERED = '1';
   for (const [key, value] of Object.entries(stage.env)) env[key] = String(value);
   for (const [name, value] of Object.entries(ctx.params)) env[paramEnvName(name)] = value;
   return {

@@ -231,7 +231,7 @@ export class FeedServer {
       case 'resume':
         return summary(await manager.resume(body.run_id));
       case 'approve':
-        return summary(manager.approve(body.run_id, body.by ?? userInfo().username));
+        return summary(await manager.approve(body.run_id, body.by ?? userInfo().username));
       case 'reset':
         return summary(await manager.reset(body.run_id, body.to));
     }

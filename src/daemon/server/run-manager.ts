@@ -89,12 +89,27 @@ export class RunManager {
     return run.recorder.state;
   }
 
-  approve(runId: string, by: string): RunMetadata {
-    const state = this.liveState(runId);
-    if (!state || state.status !== 'awaiting_approval' || !this.approvals.approve(runId, by)) {
+  // Answers with the state the approval made: the gate's release lets the runner go on a moment later, so the
+  // reply waits for its stage.approved event (or the run's end) rather than tell the state from before.
+  async approve(runId: string, by: string): Promise<RunMetadata> {
+    const run = this.live.get(runId);
+    const state = run?.recorder.state;
+    if (!run || state?.status !== 'awaiting_approval') {
       throw new PipeError('ERR_RUN_STATE', `run ${runId} is not waiting for an approval${state ? ` (it is ${state.status})` : ''}`);
     }
-    return this.live.get(runId)?.recorder.state ?? state;
+    let stop = (): void => undefined;
+    const approved = new Promise<void>((resolve) => {
+      stop = run.recorder.subscribe((event, after) => {
+        if (event.type === 'stage.approved' || isTerminal(after.status)) resolve();
+      });
+    });
+    try {
+      if (!this.approvals.approve(runId, by)) throw new PipeError('ERR_RUN_STATE', `run ${runId} is not waiting for an approval (it is ${state.status})`);
+      await approved;
+    } finally {
+      stop();
+    }
+    return run.recorder.state;
   }
 
   // Runs it again from its first stage not succeeded. A succeeded stage whose outputs are gone runs again too,

@@ -1,0 +1,47 @@
+import { open } from 'node:fs/promises';
+import { stageLogPath } from '../workspace/layout.js';
+import { safeLine } from './safe-text.js';
+
+/** A failed stage's last log lines shown under its failure, as the TUI's error panel shows them. */
+export const FAILURE_LINES = 5;
+/** Bytes read from a log's end: plenty for a few lines, and cheap to read several times a second. */
+const TAIL_BYTES = 16 * 1024;
+/** pipe-tui's own lines in a stage log, before and after each attempt (docs/stage-protocol.md). */
+const MARKER = '===== pipe-tui: ';
+const ATTEMPT_START = /^===== pipe-tui: stage \S+, attempt \d+/;
+
+export interface LogTail {
+  /** The log's size when read: a caller that polls skips the read while it has not changed. */
+  size: number;
+  /** What the stage's last attempt printed, its last lines, made safe to show; pipe-tui's own lines left out. */
+  lines: string[];
+}
+
+// The end of a stage's log, read from its last TAIL_BYTES only, however large the log. A log not there yet (the
+// stage has not started) is no lines. Given the size of the last read, an unchanged log is not read again: null.
+export async function readLogTail(
+  workspace: string,
+  runId: string,
+  stage: { index: number; id: string },
+  count: number,
+  lastSize?: number,
+): Promise<LogTail | null> {
+  const handle = await open(stageLogPath(workspace, runId, stage), 'r').catch(() => null);
+  if (!handle) return { size: 0, lines: [] };
+  try {
+    const { size } = await handle.stat();
+    if (size === lastSize) return null;
+    const start = Math.max(0, size - TAIL_BYTES);
+    const buffer = Buffer.alloc(size - start);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    const lines = buffer.subarray(0, bytesRead).toString('utf8').split('\n');
+    // The first line read may have begun before the window: only its end is there.
+    if (start > 0) lines.shift();
+    let attempt = lines.length - 1;
+    while (attempt >= 0 && !ATTEMPT_START.test(lines[attempt] as string)) attempt--;
+    const own = lines.slice(attempt + 1).filter((line) => !line.startsWith(MARKER) && line.trim() !== '');
+    return { size, lines: own.slice(-count).map(safeLine) };
+  } finally {
+    await handle.close();
+  }
+}
