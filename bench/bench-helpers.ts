@@ -224,7 +224,7 @@ export async function withDaemon<T>(ws: string, flags: string[], fn: (daemon: Be
   try {
     return await fn({ ws, pid, connect: () => DaemonConnection.connect({ socket }) });
   } finally {
-    const stopped = await runProcess(process.execPath, [CLI_BIN, 'daemon', 'stop', '--workspace', ws]);
+    const stopped = await runProcess(process.execPath, [CLI_BIN, 'daemon', 'stop', '--force', '--workspace', ws]);
     if (stopped.code !== 0) {
       try {
         process.kill(pid, 'SIGKILL');

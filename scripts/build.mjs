@@ -1,8 +1,43 @@
 // A bundle rather than tsc's many modules: Node 20 loads it in about half the time, which a TUI opened over SSH
 // many times a day feels.
-import { rmSync } from 'node:fs';
-import { build } from 'esbuild';
-import { yogaNoFetch } from './yoga-no-fetch.mjs';
+//
+// `--if-stale` (npm start, prepare) builds only when a source is newer than the last build: a bundle takes seconds,
+// and most starts change nothing. The last build is dist/.built, stamped with the time the build began, so a file
+// saved while it ran counts as newer.
+import { readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** What the bundle is made from: the sources, this script and its helpers, and the exact dependencies. */
+const SOURCES = ['src', 'scripts', 'package.json', 'package-lock.json'];
+const STAMP = 'dist/.built';
+
+function newestChange(entry) {
+  let info;
+  try {
+    info = statSync(entry);
+  } catch {
+    return 0;
+  }
+  if (!info.isDirectory()) return info.mtimeMs;
+  return readdirSync(entry).reduce((newest, name) => Math.max(newest, newestChange(path.join(entry, name))), info.mtimeMs);
+}
+
+function builtAt() {
+  try {
+    return statSync(STAMP).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+if (process.argv.includes('--if-stale')) {
+  const built = builtAt();
+  if (built !== null && Math.max(...SOURCES.map(newestChange)) <= built) process.exit(0);
+}
+
+const began = new Date();
+const { build } = await import('esbuild');
+const { yogaNoFetch } = await import('./yoga-no-fetch.mjs');
 
 // Chunk names carry hashes: start clean so old ones do not pile up.
 rmSync('dist', { recursive: true, force: true });
@@ -37,3 +72,6 @@ await build({
   plugins: [yogaNoFetch],
   logLevel: 'warning',
 });
+
+writeFileSync(STAMP, '');
+utimesSync(STAMP, began, began);

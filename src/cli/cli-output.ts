@@ -2,7 +2,7 @@ import { PipeError, toPipeError } from '../shared/errors.js';
 
 // Codes that mean the user asked for something wrong: exit 2, as SPEC section 5 promises.
 const BAD_INPUT = new Set([
-  'ERR_PIPELINE_INVALID', 'ERR_PIPELINE_NOT_FOUND', 'ERR_PARAM_INVALID', 'ERR_RUN_NOT_FOUND', 'ERR_RUN_ID_INVALID',
+  'ERR_PIPELINE_INVALID', 'ERR_PIPELINE_NOT_FOUND', 'ERR_PARAM_INVALID', 'ERR_RUN_NOT_FOUND', 'ERR_RUN_ID_INVALID', 'ERR_RUN_AMBIGUOUS',
   'ERR_STAGE_NOT_FOUND', 'ERR_ENTITY_INVALID', 'ERR_ENTITY_NOT_FOUND', 'ERR_USAGE',
   // The daemon refused the request as sent: an argument past a limit (a 300-character run id, a 70 KB parameter).
   'ERR_MESSAGE_INVALID', 'ERR_MESSAGE_TOO_LARGE',

@@ -7,6 +7,7 @@ import { parseListenAddress } from '../shared/listen-address.js';
 import { parseDuration } from '../shared/duration.js';
 import { PipeError } from '../shared/errors.js';
 import { isAlive, lockHolder } from '../workspace/daemon-pid.js';
+import { clearStopped } from '../workspace/daemon-stopped.js';
 import { daemonPaths } from '../workspace/layout.js';
 
 // `daemon start`: its flags are read and checked here, before anything starts, so a bad one fails at once with
@@ -48,6 +49,8 @@ function daemonArgs(flags: DaemonFlags): string[] {
 /** Starts the workspace's daemon unless one runs; resolves once it answers. */
 export async function startDaemonCommand(workspace: string, flags: DaemonFlags): Promise<void> {
   daemonSettings(flags);
+  // Asked for by name: whatever `daemon stop` said before no longer stands (a running daemon included).
+  clearStopped(workspace);
   const args = daemonArgs(flags);
   const paths = daemonPaths(workspace);
   const running = await DaemonConnection.connect({ socket: paths.socket }).catch(() => null);
@@ -103,8 +106,6 @@ function diedAtStart(log: string, from: number, pid: number | undefined): PipeEr
   return new PipeError('ERR_DAEMON_UNREACHABLE', `the daemon${pid === undefined ? '' : ` (pid ${pid})`} exited as it started; see ${log}${lines.length ? ` (last line: ${lines.at(-1)})` : ''}`);
 }
 
-// The address is tried here, so that a port in use or an address not of this machine fails now, in the terminal,
-// rather than in the detached daemon. (Taken in the instant between, the daemon's own failure is reported too.)
 // The address is tried here, so that a port in use or an address not of this machine fails now, in the terminal,
 // rather than in the detached daemon. (Taken in the instant between, the daemon's own failure is reported too.)
 async function probeListen(address: string): Promise<void> {

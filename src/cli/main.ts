@@ -1,53 +1,9 @@
 // Must stay the first import: it runs before Ink loads.
-import { hiddenCiEnv } from './interactive-env.js';
-import { Command, CommanderError, Option } from 'commander';
+import './interactive-env.js';
+import { CommanderError } from 'commander';
 import { reportError, usageError } from './cli-output.js';
-import { COMMANDS, type CommandSpec } from './command-table.js';
-import { type GlobalOptions, globalOptions, onceOnly } from './global-options.js';
-import { resolveWorkspace } from './workspace.js';
-
-const VERSION = '0.1.0';
-
-function program(): Command {
-  const root = new Command('pipe-tui')
-    .description('Run and watch multi-stage pipelines from a terminal')
-    .version(VERSION)
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined })
-    .configureHelp({ showGlobalOptions: true })
-    .usage('[options] [command]')
-    .showSuggestionAfterError(true);
-  // Global options, before or after the command alike (as git -C or docker -H): the root parses them anywhere.
-  root
-    .addOption(new Option('--workspace <dir>', 'workspace folder (default: $PIPE_TUI_WORKSPACE or the current directory)').argParser(onceOnly('--workspace')))
-    .option('--json', 'print JSON alone on stdout (commands that print state)')
-    .option('--ascii', 'TUI: draw with ASCII only (no box or block characters)')
-    .option('--no-bell', 'TUI: do not ring the terminal bell when a run fails or waits for approval');
-  // No command: the TUI.
-  root.argument('[command]').action(async (unknown: string | undefined) => {
-    if (unknown !== undefined) throw usageError(`unknown command ${JSON.stringify(unknown)} (commands: ${COMMANDS.map((c) => c.usage.split(' ')[0]).join(', ')})`);
-    const opts = globalOptions(root, null);
-    const { runTui } = await import('../tui/tui-main.js');
-    exit(await runTui({ workspace: resolveWorkspace(opts), ascii: opts.ascii, bell: opts.bell, hiddenEnv: hiddenCiEnv }));
-  });
-  for (const spec of COMMANDS) addCommand(root, spec);
-  return root;
-}
-
-function addCommand(root: Command, spec: CommandSpec): void {
-  const command = root.command(spec.usage).description(spec.description);
-  for (const option of spec.options ?? []) {
-    if (option.required) command.requiredOption(option.flags, option.description);
-    else if (option.repeat) command.option(option.flags, option.description, (v: string, all: string[]) => [...all, v], []);
-    else command.option(option.flags, option.description);
-  }
-  command.action(async (...params: unknown[]) => {
-    const self = params.at(-1) as Command;
-    const args = params.slice(0, -2) as (string | undefined)[];
-    const globals: GlobalOptions = globalOptions(root, spec);
-    exit(await spec.run(args, { ...self.opts(), workspace: globals.workspace, json: globals.json }));
-  });
-}
+import { program } from './program.js';
+import { firstWordUnknown } from './suggest.js';
 
 let exitCode = 0;
 const exit = (code: number): void => {
@@ -56,7 +12,11 @@ const exit = (code: number): void => {
 
 async function main(argv: string[]): Promise<number> {
   try {
-    await program().parseAsync(argv);
+    // A word that names no command is said to be one, with the nearest, before commander reads it as the TUI's
+    // argument and complains of "too many arguments" instead (`pipe-tui remove x`).
+    const unknown = firstWordUnknown(argv.slice(2));
+    if (unknown) throw unknown;
+    await program(exit).parseAsync(argv);
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

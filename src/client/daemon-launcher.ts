@@ -3,6 +3,7 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PipeError } from '../shared/errors.js';
 import { lockHolder } from '../workspace/daemon-pid.js';
+import { clearStopped, stoppedMark } from '../workspace/daemon-stopped.js';
 import { daemonPaths } from '../workspace/layout.js';
 import { DaemonConnection } from './daemon-connection.js';
 
@@ -13,9 +14,19 @@ const entry = (): string => process.env.PIPE_TUI_ENTRY ?? process.argv[1] ?? fil
 export const START_TIMEOUT_MS = 5000;
 const POLL_MS = 50;
 
+/**
+ * Who may start a daemon when none answers, given `.pipe-tui/stopped` (written by `daemon stop`):
+ * - 'explicit': the user asked for work (run, cancel, resume, approve, reset, a TUI start key): start one, and
+ *   remove the mark: the user wants a daemon again.
+ * - 'auto': a client that merely connects (the TUI opening): start one unless the daemon was stopped on purpose,
+ *   and leave the mark alone; stopped on purpose, it fails with ERR_DAEMON_UNREACHABLE saying so.
+ * - false: never start one.
+ */
+export type StartMode = 'explicit' | 'auto' | false;
+
 export interface EnsureOptions {
-  /** Start a daemon when none answers (default true). */
-  start?: boolean;
+  /** Default 'explicit'. `true`, from callers that predate the mark, means 'auto': they connect, they do not act. */
+  start?: StartMode | true;
   /** How long to wait for a started (or starting) daemon to answer. */
   timeoutMs?: number;
   /** Flags handed on to `daemon run` (`daemon start --listen …`). */
@@ -25,10 +36,17 @@ export interface EnsureOptions {
 /** Connects to the workspace's daemon, starting it (detached) when none answers and none is starting. */
 export async function ensureDaemon(workspace: string, options: EnsureOptions = {}): Promise<DaemonConnection> {
   const paths = daemonPaths(workspace);
+  const mode: StartMode = options.start === true ? 'auto' : (options.start ?? 'explicit');
+  // Even when a daemon answers: the user is using one now, so it no longer stands stopped on purpose.
+  if (mode === 'explicit') clearStopped(workspace);
   try {
     return await DaemonConnection.connect({ socket: paths.socket });
   } catch (error) {
-    if (options.start === false) throw error;
+    if (mode === false) throw error;
+  }
+  const mark = mode === 'auto' ? stoppedMark(workspace) : null;
+  if (mark) {
+    throw new PipeError('ERR_DAEMON_UNREACHABLE', `no daemon runs for ${workspace}: it was stopped on purpose (pipe-tui daemon stop${mark.at ? `, ${mark.at}` : ''}); pipe-tui daemon start starts it again`);
   }
   // A daemon holding the lock is starting up (recovery can take a while): wait for it rather than race it.
   if (lockHolder(paths.pid) === null) startDaemon(workspace, options.args);

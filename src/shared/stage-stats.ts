@@ -9,7 +9,12 @@ export interface StageStats {
   succeeded: number;
   /** Failed, or skipped after failing (an optional stage). */
   failed: number;
+  /** Of runs: `failed / runs`. A stage that failed twice and then succeeded, every time, is 0 here. */
   failure_rate: number;
+  /** Attempts over those runs (retries included), and how many of them failed: what `failure_rate` hides. */
+  attempts: number;
+  attempts_failed: number;
+  attempt_failure_rate: number;
   /** Over successful runs only: a failure's duration is when it broke, not how long the work takes. */
   median_ms: number | null;
   p90_ms: number | null;
@@ -41,12 +46,25 @@ export function stageStats(stage: string, records: HistoryRecord[]): StageStats 
   for (const r of failures) if (r.error_code) codes.set(r.error_code, (codes.get(r.error_code) ?? 0) + 1);
   const last = failures.at(-1);
   const mid = median(durations);
+  // A record keeps only how many attempts its stage took: in a success every attempt but the last failed, in a
+  // failure every one did. (A stage that ended without running, skipped, took none.)
+  const failing = new Set(failures);
+  let attempts = 0;
+  let attemptsFailed = 0;
+  for (const r of counted) {
+    const ran = r.status === 'succeeded' || failing.has(r) ? Math.max(r.attempts, 1) : r.attempts;
+    attempts += ran;
+    attemptsFailed += r.status === 'succeeded' ? ran - 1 : failing.has(r) ? ran : 0;
+  }
   return {
     stage,
     runs: counted.length,
     succeeded: counted.filter((r) => r.status === 'succeeded').length,
     failed: failures.length,
     failure_rate: counted.length ? failures.length / counted.length : 0,
+    attempts,
+    attempts_failed: attemptsFailed,
+    attempt_failure_rate: attempts ? attemptsFailed / attempts : 0,
     median_ms: mid === null ? null : Math.round(mid),
     p90_ms: p90(durations),
     errors: [...codes].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)).slice(0, 3),

@@ -57,6 +57,8 @@ export function daemonPaths(workspace: string) {
     /** Every finished stage, one line each: ETAs and stats read it (history-index.ts). */
     history: path.join(dir, 'history.ndjson'),
     logindWarned: path.join(dir, 'logind-warned'),
+    /** Written by `daemon stop`: the daemon was stopped on purpose, so a client that merely connects does not start it again (daemon-stopped.ts). */
+    stopped: path.join(dir, 'stopped'),
   };
 }
 export type DaemonPaths = ReturnType<typeof daemonPaths>;

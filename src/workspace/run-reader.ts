@@ -65,12 +65,22 @@ export async function listRunIds(workspace: string): Promise<string[]> {
 // fraction of the thread-pool round trips (open, stat, read, close) of async reads, and only one file is open at
 // a time whatever `ulimit -n` is. For commands, not for the daemon's event loop.
 export function readSummariesSync(workspace: string, runIds: string[]): SummaryRead[] {
+  return readSummariesWithSync(workspace, runIds, () => null).map((r) => r.read);
+}
+
+/** readSummariesSync, and what `extra` makes of each readable run's JSON as parsed, unchecked (`ls`: its running time). */
+export function readSummariesWithSync<E>(workspace: string, runIds: string[], extra: (json: unknown) => E): { read: SummaryRead; extra: E | null }[] {
   return runIds.map((runId) => {
+    let text: string;
     try {
-      return parseWith(RunSummary, runId, readFileSync(path.join(runDir(workspace, runId), METADATA_FILE), 'utf8'));
+      text = readFileSync(path.join(runDir(workspace, runId), METADATA_FILE), 'utf8');
     } catch (error) {
-      return unreadable(workspace, runId, error);
+      return { read: unreadable(workspace, runId, error), extra: null };
     }
+    const json = parseJson(runId, text);
+    if (json instanceof PipeError) return { read: { ok: false, runId, error: json }, extra: null };
+    const read = checkWith(RunSummary, runId, json);
+    return { read, extra: read.ok ? extra(json) : null };
   });
 }
 
@@ -97,12 +107,19 @@ function unreadable(workspace: string, runId: string, error: unknown): { ok: fal
 }
 
 function parseWith<T>(schema: z.ZodType<T>, runId: string, text: string): RunRead<T> {
-  let json: unknown;
+  const json = parseJson(runId, text);
+  return json instanceof PipeError ? { ok: false, runId, error: json } : checkWith(schema, runId, json);
+}
+
+function parseJson(runId: string, text: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
-    return { ok: false, runId, error: new PipeError('ERR_METADATA_CORRUPT', `${runId}/${METADATA_FILE} is not valid JSON`, { cause }) };
+    return new PipeError('ERR_METADATA_CORRUPT', `${runId}/${METADATA_FILE} is not valid JSON`, { cause });
   }
+}
+
+function checkWith<T>(schema: z.ZodType<T>, runId: string, json: unknown): RunRead<T> {
   // A newer pipe-tui's run is not corrupt, and not to be read (or rewritten) as if it were ours.
   const version = (json as { schema_version?: unknown } | null)?.schema_version;
   if (typeof version === 'number' && version > SCHEMA_VERSION) {

@@ -63,6 +63,6 @@ describe('global options, before or after the command', () => {
     expect(ascii.stderr).toContain('--ascii is for the TUI');
     const unknown = await cli(['lss'], { cwd });
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toContain('ERR_USAGE: unknown command "lss"');
+    expect(unknown.stderr).toContain("ERR_USAGE: unknown command 'lss' (did you mean 'ls'?)");
   });
 });

@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
@@ -20,11 +22,15 @@ async function pipeTui(args: string[]) {
 
 describe('a request the daemon refuses', () => {
   it.each([
-    ['cancel with a 300-character run id', (ws: string) => ['cancel', 'x'.repeat(300), '--workspace', ws], 'ERR_MESSAGE_INVALID'],
+    // Checked as a run id before it is looked up, so it never reaches the daemon (whose own refusal of it is
+    // test/integration/command-replies.test.ts's).
+    ['cancel with a 300-character run id', (ws: string) => ['cancel', 'x'.repeat(300), '--workspace', ws], 'ERR_RUN_ID_INVALID'],
     ['run with a 70 KB parameter', (ws: string) => ['run', 'hello', '-p', `x=${'y'.repeat(70 * 1024)}`, '--workspace', ws], 'ERR_MESSAGE_TOO_LARGE'],
     ['reset to an empty stage', (ws: string) => ['reset', '20990101-000000-000-nosuch', '--to', '', '--workspace', ws], 'ERR_MESSAGE_INVALID'],
   ])('%s: exits 2 with the code, never hangs', async (_name, args, code) => {
     const ws = await tempWorkspace({ hello: HELLO });
+    // The run `reset` names exists, so the request reaches the daemon, which refuses the empty stage.
+    await mkdir(path.join(ws, 'runs', '20990101-000000-000-nosuch'), { recursive: true });
     await startDaemon(ws);
     const result = await pipeTui(args(ws));
     expect(result.stderr).toMatch(new RegExp(`^pipe-tui: ${code}: `));

@@ -230,7 +230,7 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
       await sleep(100);
     }
     log(`final phase over ${Math.round((Date.now() - began) / 1000)} s after the start`);
-    const stop = await cli(['daemon', 'stop', '--workspace', ws]);
+    const stop = await cli(['daemon', 'stop', '--force', '--workspace', ws]);
     if (stop.exitCode !== 0) problems.push(`daemon stop failed: ${String(stop.stderr)}`);
     daemonPid = null;
     await reader.stop();

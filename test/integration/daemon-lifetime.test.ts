@@ -49,14 +49,16 @@ describe('the daemon process', () => {
     expect(status).toMatchObject({ running: true, pid: next, socket: path.join(ws, '.pipe-tui', 'daemon.sock') });
   });
 
-  it('daemon stop ends it and marks its running runs interrupted, to be resumed', async () => {
+  it('daemon stop --force ends it and marks its running runs interrupted, to be resumed', async () => {
     const ws = await tempWorkspace({ slow: "stages:\n  - id: one\n    run: 'sleep 30'\n" });
     await startDaemon(ws);
     const run = await cli(['run', 'slow', '--json', '--workspace', ws]);
     const runId = JSON.parse(String(run.stdout)).run_id as string;
     await waitForRun(ws, runId, 'to be running', (r) => r.stages[0]?.status === 'running');
-    const stop = await cli(['daemon', 'stop', '--workspace', ws]);
+    // Without --force (or --wait) it refuses while a run is running: test/integration/daemon-stop-runs.test.ts.
+    const stop = await cli(['daemon', 'stop', '--force', '--workspace', ws]);
     expect(stop.exitCode).toBe(0);
+    expect(String(stop.stdout)).toContain(`interrupted ${runId}`);
     const after = await waitForRun(ws, runId, 'to be interrupted', (r) => r.status === 'interrupted');
     expect(after.error?.code).toBe('ERR_INTERRUPTED');
     expect(lockHolder(daemonPaths(ws).pid)).toBeNull();

@@ -50,9 +50,9 @@ describe('stopping the daemon', () => {
     const pgid = run.stages[0]?.pgid as number;
     cleanups.push(() => signal(-pgid, 'SIGKILL'));
     await waitFor('the stage to ignore SIGTERM', () => existsSync(path.join(ws, 'stage.pid')));
-    const stop = await cli(['daemon', 'stop', '--workspace', ws]);
+    const stop = await cli(['daemon', 'stop', '--force', '--workspace', ws]);
     expect(stop.exitCode, String(stop.stderr)).toBe(0);
-    expect(String(stop.stdout)).toBe(`daemon ${pid} stopped`);
+    expect(String(stop.stdout)).toBe(`daemon ${pid} stopped\n  interrupted ${runId}: pipe-tui resume ${runId} goes on`);
     expect(isAlive(pid)).toBe(false);
     // It says so, where the user looks: on the terminal and in the log.
     const gaveUp = `stopping did not finish within 0.5 s; still waiting on run ${runId}: stage stubborn (process group ${pgid} still alive); exiting anyway`;

@@ -3,13 +3,14 @@ import { createRun } from '../../daemon/engine/create-run.js';
 import { loadPipeline } from '../../workspace/pipeline-files.js';
 import { History } from '../../daemon/engine/history-writer.js';
 import { runPipeline } from '../../daemon/engine/pipeline-runner.js';
-import { printJson, usageError } from '../cli-output.js';
+import { printJson } from '../cli-output.js';
 import { LiveView } from '../live-view.js';
 import { PlainPrinter } from '../plain-printer.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 import { ensureDaemon } from '../../client/daemon-launcher.js';
 import { exitCodeFor, followRun } from '../follow-run.js';
 import { pipelineRef } from '../pipeline-ref.js';
+import { parseParamPairs } from '../param-pairs.js';
 
 export interface RunCommandOptions extends CommonOptions {
   /** `-p key=value`, repeatable. */
@@ -25,7 +26,7 @@ export async function runCommand(pipelineName: string, options: RunCommandOption
   if (!options.foreground) return runOnDaemon(pipelineName, options);
   const workspace = resolveWorkspace(options);
   const pipeline = await loadPipeline(workspace, pipelineName);
-  const params = resolveParams(pipeline.spec, parseParams(options.param));
+  const params = resolveParams(pipeline.spec, parseParamPairs(options.param));
   const recorder = await createRun(workspace, pipeline, params);
 
   // Ctrl-C, a closed terminal or a kill cancel the run cleanly rather than leave a "running" run behind.
@@ -65,7 +66,7 @@ async function runOnDaemon(pipelineName: string, options: RunCommandOptions): Pr
   const connection = await ensureDaemon(workspace);
   let runId: string;
   try {
-    const result = await connection.request({ command: 'run', pipeline: pipelineRef(pipelineName), params: parseParams(options.param) });
+    const result = await connection.request({ command: 'run', pipeline: pipelineRef(pipelineName), params: parseParamPairs(options.param) });
     runId = result.run_id;
   } finally {
     connection.close();
@@ -77,15 +78,4 @@ async function runOnDaemon(pipelineName: string, options: RunCommandOptions): Pr
   if (options.json) printJson({ run_id: runId });
   else process.stdout.write(`${runId}\n`);
   return 0;
-}
-
-function parseParams(pairs: string[]): Record<string, string> {
-  // No prototype: `-p __proto__=x` stays a key, which resolveParams then refuses, rather than vanishing.
-  const params = Object.create(null) as Record<string, string>;
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw usageError(`-p takes key=value, got ${JSON.stringify(pair)}`);
-    params[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return params;
 }

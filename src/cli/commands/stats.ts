@@ -11,7 +11,7 @@ export interface StatsOptions extends CommonOptions {
   rebuild?: boolean;
 }
 
-// Per stage of each pipeline (or one): runs, median and p90 duration, failure rate, the usual errors.
+// Per stage of each pipeline (or one): runs, median and p90 duration, failed runs and failed attempts, the usual errors.
 export async function statsCommand(pipeline: string | undefined, options: StatsOptions): Promise<number> {
   const workspace = resolveWorkspace(options);
   // Read-only unless asked: stats never writes the index as a side effect of looking.
@@ -34,12 +34,15 @@ export async function statsCommand(pipeline: string | undefined, options: StatsO
 }
 
 function render(p: PipelineStats): string {
-  const header = ['STAGE', 'RUNS', 'MEDIAN', 'P90', 'FAILED', 'ERRORS'];
+  // Runs and attempts apart: a stage that always succeeds on its third try fails no run but two attempts in three.
+  const header = ['STAGE', 'RUNS', 'MEDIAN', 'P90', 'RUNS FAILED', 'ATTEMPTS FAILED', 'ERRORS'];
   return `${p.pipeline} · ${p.runs} run${p.runs === 1 ? '' : 's'}\n${table([header, ...p.stages.map(row)])}`;
 }
 
 function row(s: StageStats): string[] {
   const duration = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms));
   const errors = s.errors.map((e) => `${e.code} ×${e.count}`).join(', ');
-  return [s.stage, String(s.runs), duration(s.median_ms), duration(s.p90_ms), `${Math.round(s.failure_rate * 100)}%`, errors];
+  const percent = (rate: number): string => `${Math.round(rate * 100)}%`;
+  const attempts = `${percent(s.attempt_failure_rate)} (${s.attempts_failed}/${s.attempts})`;
+  return [s.stage, String(s.runs), duration(s.median_ms), duration(s.p90_ms), percent(s.failure_rate), attempts, errors];
 }

@@ -1,8 +1,10 @@
 import { etaText, runRemainingMs, stageRemainingMs } from '../../shared/eta.js';
 import { formatDuration } from '../../shared/duration.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
+import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { readRunFile } from '../../workspace/run-reader.js';
-import { runSummary } from '../run-lines.js';
+import { runTimes } from '../../workspace/run-times.js';
+import { tookText } from '../run-took.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
 // One run; `--json` prints its metadata.json exactly as the schema reads it.
@@ -18,7 +20,7 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
   }
   const now = Date.now();
   const eta = run.status === 'running' ? [etaText(runRemainingMs(run, now))] : [];
-  const lines = [runSummary(run), ...eta, `params: ${JSON.stringify(run.params)}`];
+  const lines = [headLine(run, now), ...eta, `params: ${JSON.stringify(run.params)}`];
   for (const s of run.stages) {
     const attempts = s.attempts > 1 ? ` attempts ${s.attempts}/${s.max_attempts}` : '';
     const took = s.duration_ms !== null ? ` ${formatDuration(s.duration_ms)}` : '';
@@ -32,4 +34,14 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
   for (const e of run.entities) lines.push(`  entity ${e.filename}${e.stage ? ` (${e.stage})` : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+// `run <id> failed in 27s · cost $0.05 · ERR_…: …`. The time is its running time, with the clock time beside it
+// where the run sat idle (before a resume, for an approval); a run still going says how long so far.
+function headLine(run: RunMetadata, now: number): string {
+  const took = tookText(runTimes(run, now));
+  const time = !took ? '' : run.ended_at ? ` in ${took}` : run.status === 'queued' ? '' : ` for ${took} so far`;
+  const cost = run.total_cost_usd > 0 ? ` · cost $${run.total_cost_usd.toFixed(2)}` : '';
+  const error = run.error ? ` · ${run.error.code}: ${run.error.message}` : '';
+  return `run ${run.run_id} ${run.status}${time}${cost}${error}`;
 }
