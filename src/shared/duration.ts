@@ -29,12 +29,26 @@ export const Duration = z.union([z.string(), z.number()]).transform((value, ctx)
 });
 
 // Human form for displays and logs: 850ms, 4.2s, 3m 05s, 1h 02m.
-// The unit is picked after rounding, so 59.9 s shows as 1m 00s, never 60s.
-export function formatDuration(ms: number): string {
+// The unit is picked after rounding, so 59.9 s shows as 1m 00s, never 60s. A span is never negative: one computed
+// across two clocks (the daemon's event times, this machine's now) or drawn a moment early reads 0ms.
+export function formatDuration(span: number): string {
+  const ms = Math.max(0, span);
   if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
   if (Math.round(ms / 100) < 100) return `${(ms / 1000).toFixed(1)}s`;
   if (Math.round(ms / 1000) < 60) return `${Math.round(ms / 1000)}s`;
   const totalS = Math.round(ms / 1000);
   if (totalS < 3600) return `${Math.floor(totalS / 60)}m ${String(totalS % 60).padStart(2, '0')}s`;
   return `${Math.floor(totalS / 3600)}h ${String(Math.floor((totalS % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+// How long ago, as a list shows it: to the second for the first minute, then to the minute (`4m`, `2h 05m`), then
+// days. A coarser age needs a coarser clock: the TUI redraws an age once a second only while it reads in seconds.
+export function formatAge(span: number): string {
+  const ms = Math.max(0, span);
+  if (ms < 60_000) return formatDuration(ms);
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hours / 24)}d`;
 }

@@ -1,11 +1,11 @@
 import { userInfo } from 'node:os';
-import { Box, Text, useApp, useInput } from 'ink';
-import { useCallback, useReducer, useRef } from 'react';
+import { Box, Text, useApp } from 'ink';
+import { useCallback, useReducer } from 'react';
 import { runDir } from '../workspace/layout.js';
 import { EntityList } from './components/EntityList.js';
 import { EntityView } from './components/EntityView.js';
 import { ErrorPanel } from './components/ErrorPanel.js';
-import { Footer } from './components/Footer.js';
+import { Footer, footerExtraRows } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { LogPane } from './components/LogPane.js';
@@ -14,18 +14,22 @@ import { Picker } from './components/Picker.js';
 import { RunDetail } from './components/RunDetail.js';
 import { RunList } from './components/RunList.js';
 import { StatsView } from './components/StatsView.js';
+import { useDisplay } from './display.js';
+import { errorPanelLines } from './error-text.js';
 import { useBell } from './hooks/use-bell.js';
-import { useCommands } from './hooks/use-commands.js';
+import { useClock } from './hooks/use-clock.js';
+import { useCommands, useStartDaemon } from './hooks/use-commands.js';
 import { useEntityContent } from './hooks/use-entity-content.js';
+import { useKeys } from './hooks/use-keys.js';
 import { useLogView } from './hooks/use-log-view.js';
-import { useNow } from './hooks/use-now.js';
+import { useNoteFade } from './hooks/use-note-fade.js';
 import { useParamsForm, usePipelines } from './hooks/use-pipelines.js';
 import { useRuns } from './hooks/use-runs.js';
 import { useStageStats } from './hooks/use-stage-stats.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
-import { type KeyContext, handleKeys } from './keymap.js';
 import { layout } from './layout.js';
-import { keyContext, select, shownFiles } from './selectors.js';
+import { clockTick, keyContext, select, shownFiles } from './selectors.js';
+import { cut, glyphs } from './text.js';
 import { filterPipelines, initialUi, uiReducer } from './ui-state.js';
 
 export interface AppProps {
@@ -39,70 +43,58 @@ export interface AppProps {
 // The root: wires the runs, the keys and the layout to display-only components.
 export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
   const { exit } = useApp();
+  const g = glyphs(useDisplay().ascii);
   const { columns, rows } = useTerminalSize();
   const runs = useRuns({ workspace, startDaemon });
   useBell(runs.entries, bell);
   const [ui, dispatch] = useReducer(uiReducer, initialUi);
+  useNoteFade(ui.noteId, ui.note !== null, dispatch);
   const note = useCallback((text: string) => dispatch({ type: 'note', note: text }), []);
-  const send = useCommands(runs.client, note);
+  const send = useCommands(runs, startDaemon, note, dispatch);
+  const wakeDaemon = useStartDaemon(runs, note);
   const pipelines = usePipelines(workspace, ui.overlay === 'picker');
+  const names = (pipelines ?? []).map((p) => p.name);
   const openForm = useParamsForm(workspace, dispatch, note);
 
   const view = select(runs.entries, ui);
   const { selectedId, entry, run, stage, stageIndex, failed, entity } = view;
   const files = shownFiles(workspace, view);
-  const now = useNow(view.moving);
-  const box = layout({ rows, entries: runs.entries.length, stages: run?.stages.length ?? 0, failed: failed !== null, showLog: ui.showLog, note: ui.note !== null });
-  const log = useLogView(files.log, box.log, columns, ui.logTop, ui.showLog);
-  const errorLines = useLogView(files.errorLog, box.errorLog, columns - 4, null, failed !== null).lines;
-  const matches = filterPipelines(pipelines, ui.query);
+  const panel = failed && selectedId ? errorPanelLines(failed, runDir(workspace, selectedId), columns, g) : [];
+  const question = ui.overlay === 'confirm' ? (ui.confirm?.question ?? null) : null;
+  const box = layout({ rows, entries: view.entries.length, stages: run?.stages.length ?? 0, error: panel.length, showLog: ui.showLog, footer: footerExtraRows(ui.note, question, columns) });
+  const now = useClock(clockTick(view, ui, box.list, Date.now()));
+  const log = useLogView(files.log, box.log, columns, view.logTop, ui.showLog, g.ellipsis);
+  const errorLines = useLogView(files.errorLog, box.errorLog, columns - 4, null, failed !== null, g.ellipsis).lines;
+  const matches = filterPipelines(names, ui.query).flatMap((name) => (pipelines ?? []).filter((p) => p.name === name));
   const stats = useStageStats(workspace, run?.pipeline ?? null, run?.stages.map((s) => s.id) ?? [], ui.overlay === 'stats');
   const entityText = useEntityContent(files.entity, entity);
+  const entityRows = Math.max(3, rows - 4);
+  const screen = { entityLines: entityText?.split('\n').length ?? 0, pageRows: entityRows, daemonUp: runs.connection === 'live' };
+  useKeys({ ui, context: keyContext(view, names, userInfo().username, screen), logFile: files.log, dispatch, exit, send, openForm, startDaemon: wakeDaemon, page: log.page });
 
-  // The key handler reads the newest render's values through a ref: Ink may call a handler registered by an
-  // earlier render (its effects flush after the frame), and a stale one would act on an old screen.
-  const latest = useRef({ ui, send, page: log.page, logFile: files.log, context: {} as KeyContext });
-  latest.current = { ui, send, page: log.page, logFile: files.log, context: keyContext(view, pipelines, userInfo().username) };
-  useInput((input, key) => {
-    const { actions, effects, state } = handleKeys(latest.current.ui, input, key, latest.current.context);
-    // Later keys of the same burst must see this state, before React renders it.
-    latest.current = { ...latest.current, ui: state };
-    for (const action of actions) dispatch(action);
-    for (const effect of effects) {
-      if (effect.type === 'exit') exit();
-      else if (effect.type === 'command') latest.current.send(effect.body, effect.done);
-      else if (effect.type === 'open-form') openForm(effect.pipeline);
-      else {
-        // The answer applies only to the log it was asked of, should the selection move meanwhile.
-        const file = latest.current.logFile;
-        void latest.current.page(effect.move).then((top) => latest.current.logFile === file && dispatch({ type: 'log-top', top }));
-      }
-    }
-  });
-
+  const listShown = ui.overlay === null || ui.overlay === 'confirm' || ui.overlay === 'search';
   return (
     <Box flexDirection="column" width={columns}>
-      <Header workspace={workspace} />
+      <Header workspace={workspace} width={columns} />
       {ui.overlay === 'help' ? <HelpOverlay /> : null}
-      {ui.overlay === 'picker' ? <Picker matches={matches} query={ui.query} pick={ui.pick} /> : null}
+      {ui.overlay === 'picker' ? <Picker matches={matches} query={ui.query} pick={ui.pick} width={columns} total={pipelines?.length ?? null} /> : null}
       {ui.overlay === 'params' && ui.form ? <ParamsFormView form={ui.form} pick={ui.pick} width={columns} /> : null}
       {ui.overlay === 'entities' && run ? <EntityList entities={run.entities} pick={ui.pick} height={Math.max(3, rows - 5)} width={columns} /> : null}
-      {ui.overlay === 'entity' && entity ? <EntityView title={`${entity.filename} (${entity.type})`} text={entityText} height={Math.max(3, rows - 4)} width={columns} /> : null}
+      {ui.overlay === 'entity' && entity ? <EntityView title={`${entity.filename} (${entity.type})`} text={entityText} top={ui.scroll} height={entityRows} width={columns} /> : null}
       {ui.overlay === 'stats' && run ? <StatsView run={run} stats={stats} width={columns} now={now} /> : null}
-      {ui.overlay === 'confirm-cancel' ? <Text>{`Cancel run ${selectedId}? y to confirm, any other key to keep it`}</Text> : null}
-      {ui.overlay === null || ui.overlay === 'confirm-cancel' ? (
+      {listShown ? (
         <>
-          <RunList entries={runs.entries} selectedId={selectedId} height={box.list} width={columns} now={now} />
+          <RunList entries={view.entries} selectedId={selectedId} height={box.list} width={columns} now={now} filter={ui.filter} />
           {run ? <Box marginTop={1}><RunDetail run={run} stage={stageIndex} entityRows={box.entities} width={columns} now={now} /></Box> : null}
-          {entry && !entry.ok ? <Text>{`${entry.runId}: ${entry.error.code}: ${entry.error.message}`}</Text> : null}
+          {entry && !entry.ok ? <Text>{cut(`${entry.runId}: ${entry.error.code}: ${entry.error.message}`, columns, g.ellipsis)}</Text> : null}
           {failed && selectedId ? <ErrorPanel run={failed} runDir={runDir(workspace, selectedId)} logLines={errorLines} width={columns} /> : null}
-          {ui.showLog && stage ? <LogPane title={`log: ${stage.id}`} lines={log.lines} follow={ui.logTop === null} /> : null}
+          {ui.showLog && stage ? <LogPane title={`log: ${stage.id}`} lines={log.lines} missing={log.missing} follow={view.logTop === null} /> : null}
           {runs.circuits.filter((c) => c.open_until).map((c) => (
             <Text key={c.key}>{`circuit ${c.key} open until ${c.open_until?.slice(11, 19)}`}</Text>
           ))}
         </>
       ) : null}
-      <Footer connection={runs.connection} note={ui.note} width={columns} />
+      <Footer connection={runs.connection} note={ui.note} width={columns} search={ui.overlay === 'search' ? ui.filter : null} question={question} filter={ui.filter} />
     </Box>
   );
 }

@@ -1,14 +1,24 @@
 import type { Command } from '../shared/protocol.js';
+import type { RunStatus } from '../shared/metadata-schema.js';
 import type { PageMove } from './hooks/use-log-view.js';
-import { type UiAction, type UiState, filterPipelines, uiReducer } from './ui-state.js';
+import { type KeyAnswer, act, mainKey, none } from './keymap-main.js';
+import { filterPipelines } from './matching.js';
+import { type UiAction, type UiState, uiReducer } from './ui-state.js';
 
 /** What a key needs to know of the screen besides the UI state. */
 export interface KeyContext {
   ids: string[];
   selectedId: string | null;
+  /** The selected run's facts that its commands need; null for none, or a folder that cannot be read. */
+  run: { status: RunStatus; pipeline: string; pipeline_file: string | null; params: Record<string, string> } | null;
   stageCount: number;
   stageIndex: number;
   entityCount: number;
+  /** Lines of the opened entity's content, and how many the viewer shows at once. */
+  entityLines: number;
+  pageRows: number;
+  /** A daemon answers (the feed is live). */
+  daemonUp: boolean;
   pipelines: string[];
   user: string;
 }
@@ -34,10 +44,12 @@ export interface KeyFlags {
 /** Moves of the log pane need the file on disk, so they are effects; their answer comes back as `log-top`. */
 export type Effect =
   | { type: 'exit' }
-  | { type: 'command'; body: Command; done: string }
-  | { type: 'log-page'; move: PageMove }
+  /** `select`: the run the command makes is selected once it is listed. */
+  | { type: 'command'; body: Command; done: string; select?: boolean }
+  | { type: 'log-page'; move: PageMove; runId: string }
   /** Reads a pipeline's params for the form; answered with a `form` action. */
-  | { type: 'open-form'; pipeline: string };
+  | { type: 'open-form'; pipeline: string }
+  | { type: 'start-daemon' };
 
 export interface KeyResult {
   state: UiState;
@@ -45,8 +57,8 @@ export interface KeyResult {
   effects: Effect[];
 }
 
-// Keys → UI actions and effects, as SPEC section 7 lists them. Typed-ahead keys that a slow link delivers in one
-// chunk (`nga⏎`) are taken one by one, each seeing the state the previous one left.
+// Keys → UI actions and effects. Typed-ahead keys that a slow link delivers in one chunk (`nga⏎`) are taken one by
+// one, each seeing the state the previous one left.
 export function handleKeys(state: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyResult {
   const special = key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.escape || key.pageUp || key.pageDown || key.tab || key.ctrl || key.meta;
   const chunks = !special && input.length > 1 ? [...input].map(burstKey) : [{ input, key }];
@@ -66,70 +78,89 @@ function burstKey(ch: string): { input: string; key: KeyFlags } {
   return { input: key.return || key.tab || key.backspace ? '' : ch, key };
 }
 
-function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): { actions: UiAction[]; effects: Effect[] } {
-  const act = (...actions: UiAction[]) => ({ actions, effects: [] as Effect[] });
-  const none = { actions: [], effects: [] };
-  if (ui.overlay === 'help' || ui.overlay === 'stats') return act({ type: 'overlay', overlay: null });
-  if (ui.overlay === 'confirm-cancel') {
-    const cancel: Effect[] = input === 'y' && ctx.selectedId ? [{ type: 'command', body: { command: 'cancel', run_id: ctx.selectedId }, done: 'cancelled' }] : [];
-    return { actions: [{ type: 'overlay', overlay: null }], effects: cancel };
+const typed = (input: string, key: KeyFlags): boolean => Boolean(input) && !key.ctrl && !key.meta;
+
+function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyAnswer {
+  switch (ui.overlay) {
+    case 'help':
+    case 'stats':
+      return act({ type: 'overlay', overlay: null });
+    case 'confirm':
+      // y, and only y: any other key (a stray one included) keeps things as they are.
+      if (input !== 'y' || !ui.confirm) return act({ type: 'overlay', overlay: null });
+      return { actions: [{ type: 'overlay', overlay: null }], effects: [{ type: 'command', body: ui.confirm.body, done: ui.confirm.done, select: ui.confirm.select }] };
+    case 'search':
+      return searchKey(ui, input, key, ctx);
+    case 'entity':
+      return entityKey(ui, input, key, ctx);
+    case 'entities':
+      if (key.escape || input === 'q' || input === 'e') return act({ type: 'overlay', overlay: null });
+      if (key.upArrow || input === 'k') return act({ type: 'pick', delta: -1, count: ctx.entityCount });
+      if (key.downArrow || input === 'j') return act({ type: 'pick', delta: 1, count: ctx.entityCount });
+      if (key.return && ctx.entityCount > 0) return act({ type: 'entity-view', open: true });
+      return none;
+    case 'picker':
+      return pickerKey(ui, input, key, ctx);
+    case 'params':
+      return paramsKey(ui, input, key);
+    case null:
+      return mainKey(ui, input, key, ctx);
   }
-  if (ui.overlay === 'entity') return act({ type: 'entity-view', open: false });
-  if (ui.overlay === 'entities') {
-    if (key.escape || input === 'q' || input === 'e') return act({ type: 'overlay', overlay: null });
-    if (key.upArrow || input === 'k') return act({ type: 'pick', delta: -1, count: ctx.entityCount });
-    if (key.downArrow || input === 'j') return act({ type: 'pick', delta: 1, count: ctx.entityCount });
-    if (key.return && ctx.entityCount > 0) return act({ type: 'entity-view', open: true });
-    return none;
+}
+
+// `/`: the typed text filters the run list at once; Enter keeps the filter, Esc clears it.
+function searchKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyAnswer {
+  if (key.escape) return act({ type: 'filter', filter: '' }, { type: 'overlay', overlay: null });
+  if (key.return) return act({ type: 'overlay', overlay: null });
+  if (key.upArrow || key.downArrow) return act({ type: 'move', delta: key.upArrow ? -1 : 1, ids: ctx.ids, from: ctx.selectedId });
+  if (key.backspace || key.delete) return ui.filter ? act({ type: 'filter', filter: ui.filter.slice(0, -1) }) : act({ type: 'overlay', overlay: null });
+  if (typed(input, key)) return act({ type: 'filter', filter: ui.filter + input });
+  return none;
+}
+
+// One entity's content, scrolled by line or page; q or Esc goes back to the list.
+function entityKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyAnswer {
+  const last = Math.max(0, ctx.entityLines - ctx.pageRows);
+  const to = (line: number) => act({ type: 'scroll', to: Math.min(last, Math.max(0, line)) });
+  if (key.escape || input === 'q') return act({ type: 'entity-view', open: false });
+  if (key.downArrow || input === 'j') return to(ui.scroll + 1);
+  if (key.upArrow || input === 'k') return to(ui.scroll - 1);
+  if (key.pageDown || input === ' ') return to(ui.scroll + ctx.pageRows);
+  if (key.pageUp) return to(ui.scroll - ctx.pageRows);
+  if (key.home || input === 'g') return to(0);
+  if (key.end || input === 'G') return to(last);
+  return none;
+}
+
+function pickerKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyAnswer {
+  const matches = filterPipelines(ctx.pipelines, ui.query);
+  if (key.escape) return act({ type: 'overlay', overlay: null });
+  if (key.upArrow || key.downArrow) return act({ type: 'pick', delta: key.upArrow ? -1 : 1, count: matches.length });
+  if (key.return) {
+    const name = matches[ui.pick];
+    return { actions: [{ type: 'overlay', overlay: null }], effects: name ? [{ type: 'command', body: { command: 'run', pipeline: name, params: {} }, done: `started ${name}`, select: true }] : [] };
   }
-  if (ui.overlay === 'picker') {
-    const matches = filterPipelines(ctx.pipelines, ui.query);
-    if (key.escape) return act({ type: 'overlay', overlay: null });
-    if (key.upArrow || key.downArrow) return act({ type: 'pick', delta: key.upArrow ? -1 : 1, count: matches.length });
-    if (key.return) {
-      const name = matches[ui.pick];
-      return { actions: [{ type: 'overlay', overlay: null }], effects: name ? [{ type: 'command', body: { command: 'run', pipeline: name, params: {} }, done: `started ${name}` }] : [] };
-    }
-    if (key.tab) {
-      const name = matches[ui.pick];
-      return { actions: [], effects: name ? [{ type: 'open-form', pipeline: name }] : [] };
-    }
-    if (key.backspace || key.delete) return act({ type: 'query', query: ui.query.slice(0, -1) });
-    if (input && !key.ctrl && !key.meta) return act({ type: 'query', query: ui.query + input });
-    return none;
+  if (key.tab) {
+    const name = matches[ui.pick];
+    return { actions: [], effects: name ? [{ type: 'open-form', pipeline: name }] : [] };
   }
-  if (ui.overlay === 'params' && ui.form) {
-    const { form } = ui;
-    const field = form.fields[ui.pick];
-    if (key.escape) return act({ type: 'overlay', overlay: 'picker' });
-    if (key.upArrow || key.downArrow || key.tab) return act({ type: 'pick', delta: key.upArrow ? -1 : 1, count: form.fields.length });
-    if (key.return) {
-      const params = Object.fromEntries(form.fields.map((f) => [f.name, f.value]));
-      return { actions: [{ type: 'overlay', overlay: null }], effects: [{ type: 'command', body: { command: 'run', pipeline: form.pipeline, params }, done: `started ${form.pipeline}` }] };
-    }
-    if (!field) return none;
-    if (key.backspace || key.delete) return act({ type: 'field', value: field.value.slice(0, -1) });
-    if (input && !key.ctrl && !key.meta) return act({ type: 'field', value: field.value + input });
-    return none;
+  if (key.backspace || key.delete) return act({ type: 'query', query: ui.query.slice(0, -1) });
+  if (typed(input, key)) return act({ type: 'query', query: ui.query + input });
+  return none;
+}
+
+function paramsKey(ui: UiState, input: string, key: KeyFlags): KeyAnswer {
+  const { form } = ui;
+  if (!form) return act({ type: 'overlay', overlay: null });
+  const field = form.fields[ui.pick];
+  if (key.escape) return act({ type: 'overlay', overlay: 'picker' });
+  if (key.upArrow || key.downArrow || key.tab) return act({ type: 'pick', delta: key.upArrow ? -1 : 1, count: form.fields.length });
+  if (key.return) {
+    const params = Object.fromEntries(form.fields.map((f) => [f.name, f.value]));
+    return { actions: [{ type: 'overlay', overlay: null }], effects: [{ type: 'command', body: { command: 'run', pipeline: form.pipeline, params }, done: `started ${form.pipeline}`, select: true }] };
   }
-  if (input === 'q') return { actions: [], effects: [{ type: 'exit' }] };
-  if (input === 'j' || key.downArrow) return act({ type: 'move', delta: 1, ids: ctx.ids });
-  if (input === 'k' || key.upArrow) return act({ type: 'move', delta: -1, ids: ctx.ids });
-  if (key.leftArrow || input === 'h') return act({ type: 'stage', delta: -1, count: ctx.stageCount, current: ctx.stageIndex });
-  if (key.rightArrow) return act({ type: 'stage', delta: 1, count: ctx.stageCount, current: ctx.stageIndex });
-  if (key.return || input === 'l') return act({ type: 'toggle-log' });
-  if (input === 'f' || key.end) return act({ type: 'log-top', top: null });
-  if (key.pageUp) return { actions: [], effects: [{ type: 'log-page', move: 'up' }] };
-  if (key.pageDown) return { actions: [], effects: [{ type: 'log-page', move: 'down' }] };
-  if (key.home) return { actions: [], effects: [{ type: 'log-page', move: 'top' }] };
-  if (input === '?') return act({ type: 'overlay', overlay: 'help' });
-  if (input === 'n') return act({ type: 'overlay', overlay: 'picker' });
-  const runId = ctx.selectedId;
-  if (!runId) return none;
-  if (input === 'c') return act({ type: 'overlay', overlay: 'confirm-cancel' });
-  if (input === 'e') return act({ type: 'overlay', overlay: 'entities' });
-  if (input === 's') return act({ type: 'overlay', overlay: 'stats' });
-  if (input === 'r') return { actions: [], effects: [{ type: 'command', body: { command: 'resume', run_id: runId }, done: 'resumed' }] };
-  if (input === 'a') return { actions: [], effects: [{ type: 'command', body: { command: 'approve', run_id: runId, by: ctx.user }, done: 'approved' }] };
+  if (!field) return none;
+  if (key.backspace || key.delete) return act({ type: 'field', value: field.value.slice(0, -1) });
+  if (typed(input, key)) return act({ type: 'field', value: field.value + input });
   return none;
 }

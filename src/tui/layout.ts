@@ -2,9 +2,11 @@ export interface LayoutInput {
   rows: number;
   entries: number;
   stages: number;
-  failed: boolean;
+  /** Rows of the error panel's text (error-text.ts), 0 without a panel. */
+  error: number;
   showLog: boolean;
-  note: boolean;
+  /** Rows the footer takes beyond its line of keys: a wrapped note, a question's second line. */
+  footer: number;
 }
 
 export interface Layout {
@@ -14,18 +16,20 @@ export interface Layout {
   log: number;
 }
 
-// How the terminal's rows are shared: header and footer first, the run list up to a third, the stages all
-// they need, then the error panel, the log pane and entities from what is left. Works from 24 rows up.
+// How the terminal's rows are shared: header and footer first, the stages all they need, the error panel's text, the
+// run list up to a third, then the failed stage's log end, the log pane and entities from what is left. Works from
+// 24 rows up.
 export function layout(input: LayoutInput): Layout {
-  const fixed = 1 + 1 + (input.note ? 1 : 0) + 1 + 1 + input.stages; // header, footer, note, gap, run header, stages
+  const fixed = 1 + 1 + input.footer + 1 + 1 + input.stages; // header, footer, note, gap, run header, stages
   let left = Math.max(0, input.rows - fixed);
-  // With the log open the list gives way to it.
+  // With the log open the list gives way to it, and to an error panel, down to one row: what failed must show.
   const listCap = input.showLog ? Math.max(1, Math.floor(input.rows / 6)) : Math.floor(input.rows / 3);
-  const list = Math.max(1, Math.min(input.entries, listCap, left - 2));
-  left -= list;
-  // The error panel: margin, the error, hint and path (4 rows), then as much of the log's end as is spare.
-  const errorLog = input.failed ? Math.min(4, Math.max(0, left - 4 - (input.showLog ? 6 : 0))) : 0;
-  left -= input.failed ? 4 + errorLog : 0;
+  const panel = input.error > 0 ? 1 + input.error : 0;
+  const list = Math.max(1, Math.min(input.entries, listCap, left - panel - 2));
+  left -= list + panel;
+  // The end of the failed stage's log gets what is spare, after a log pane's first rows.
+  const errorLog = panel ? Math.min(4, Math.max(0, left - (input.showLog ? 6 : 0))) : 0;
+  left -= errorLog;
   const log = input.showLog ? Math.max(1, left - 2) : 0;
   left -= input.showLog ? log + 2 : 0;
   const entities = Math.max(0, Math.min(5, left - 1));

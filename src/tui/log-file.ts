@@ -54,8 +54,8 @@ export async function lastPageTop(file: FileHandle, size: number, count: number)
   return lineStartBefore(file, end, count);
 }
 
-/** Up to `count` lines from `top`, each cut to `width` characters, control characters made visible. */
-export async function readPage(file: FileHandle, top: number, count: number, width: number, size: number): Promise<string[]> {
+/** Up to `count` lines from `top`, each cut to `width` characters (ending in `ellipsis`), control characters made visible. */
+export async function readPage(file: FileHandle, top: number, count: number, width: number, size: number, ellipsis = '…'): Promise<string[]> {
   const lines: string[] = [];
   // A line's bytes are kept up to a bound that covers `width` characters of any UTF-8; the rest is skipped.
   const keep = Math.max(4, width * 4);
@@ -63,7 +63,7 @@ export async function readPage(file: FileHandle, top: number, count: number, wid
   let kept = 0;
   let cut = false;
   const finish = (): void => {
-    lines.push(display(Buffer.concat(current).toString('utf8'), width, cut));
+    lines.push(display(Buffer.concat(current).toString('utf8'), width, cut, ellipsis));
     current = [];
     kept = 0;
     cut = false;
@@ -90,7 +90,7 @@ export async function readPage(file: FileHandle, top: number, count: number, wid
   return lines;
 }
 
-function display(text: string, width: number, cut: boolean): string {
+function display(text: string, width: number, cut: boolean, ellipsis: string): string {
   const clean = text.replace(/\r/g, '').replace(/\t/g, '  ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?');
-  return clean.length > width || cut ? `${clean.slice(0, Math.max(0, width - 1))}…` : clean;
+  return clean.length > width || cut ? `${clean.slice(0, Math.max(0, width - ellipsis.length))}${ellipsis}` : clean;
 }

@@ -1,7 +1,11 @@
+import type { Command } from '../shared/protocol.js';
+
 // What the screen shows besides the runs themselves: selection, panes, overlays. A pure reducer, so every key's
 // effect is testable without a terminal.
 
-export type Overlay = null | 'help' | 'picker' | 'params' | 'confirm-cancel' | 'entities' | 'entity' | 'stats';
+export { filterPipelines } from './matching.js';
+
+export type Overlay = null | 'help' | 'picker' | 'params' | 'confirm' | 'search' | 'entities' | 'entity' | 'stats';
 
 /** The params of a pipeline about to start, as the user edits them (the picker's Tab). */
 export interface ParamsForm {
@@ -9,34 +13,67 @@ export interface ParamsForm {
   fields: { name: string; value: string; description: string | null }[];
 }
 
+/** What one run shows when selected: each run keeps its own, so moving between runs loses nothing. */
+export interface RunView {
+  /** The stage whose log is shown; null follows the run's current stage. */
+  stage: number | null;
+  /** Byte offset of the log pane's top line when scrolled back; null follows the end of the file. */
+  logTop: number | null;
+}
+
+export const FOLLOWING: RunView = { stage: null, logTop: null };
+
+/** A command waiting for `y`, asked about one run: it stays that run's even if the selection moves. */
+export interface Confirm {
+  question: string;
+  body: Command;
+  done: string;
+  /** Select the run the command makes (a run started again). */
+  select?: boolean;
+}
+
 export interface UiState {
   /** The selected run; null selects the newest. */
   selectedId: string | null;
-  /** The selected stage for the log pane; null follows the run's current stage. */
-  stage: number | null;
+  /** A run started from here: selected as soon as it is listed. */
+  awaited: string | null;
+  runs: Readonly<Record<string, RunView>>;
   showLog: boolean;
-  /** Byte offset of the log pane's top line when scrolled back; null follows the end of the file. */
-  logTop: number | null;
   overlay: Overlay;
   query: string;
   pick: number;
-  /** One line of feedback: a command's answer or error. */
+  /** The `/` search over the run list; empty for every run. */
+  filter: string;
+  confirm: Confirm | null;
+  /** The entity viewer's first line. */
+  scroll: number;
+  /** One line of feedback: a command's answer or error. Numbered, so a fade meant for an older note spares it. */
   note: string | null;
+  noteId: number;
   form: ParamsForm | null;
 }
 
-export const initialUi: UiState = { selectedId: null, stage: null, showLog: false, logTop: null, overlay: null, query: '', pick: 0, note: null, form: null };
+export const initialUi: UiState = {
+  selectedId: null, awaited: null, runs: {}, showLog: false, overlay: null, query: '', pick: 0, filter: '', confirm: null, scroll: 0, note: null, noteId: 0, form: null,
+};
 
 export type UiAction =
-  | { type: 'move'; delta: number; ids: string[] }
-  | { type: 'stage'; delta: number; count: number; current: number }
+  /** `from`: the run selected now (the newest when none was chosen). */
+  | { type: 'move'; delta: number; ids: string[]; from?: string | null }
+  | { type: 'jump'; to: 'newest' | 'oldest'; ids: string[] }
+  | { type: 'stage'; runId: string; delta: number; count: number; current: number }
   | { type: 'toggle-log' }
-  | { type: 'log-top'; top: number | null }
+  | { type: 'log-top'; runId: string; top: number | null }
   | { type: 'overlay'; overlay: Overlay }
   | { type: 'query'; query: string }
   | { type: 'pick'; delta: number; count: number }
   | { type: 'note'; note: string | null }
+  | { type: 'note-fade'; id: number }
   | { type: 'select'; id: string }
+  | { type: 'await'; id: string }
+  | { type: 'filter'; filter: string }
+  | { type: 'confirm'; confirm: Confirm }
+  | { type: 'scroll'; to: number }
   /** Opens the params form (pick on its first field). */
   | { type: 'form'; form: ParamsForm }
   /** The picked field's new value. */
@@ -44,27 +81,36 @@ export type UiAction =
   /** Between the entity list and one entity's content, keeping the list's selection. */
   | { type: 'entity-view'; open: boolean };
 
+const runView = (state: UiState, runId: string): RunView => state.runs[runId] ?? FOLLOWING;
+const withRun = (state: UiState, runId: string, view: RunView): UiState => ({ ...state, runs: { ...state.runs, [runId]: view } });
+
 export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
     case 'move': {
       if (action.ids.length === 0) return state;
-      const at = Math.max(0, state.selectedId ? action.ids.indexOf(state.selectedId) : 0);
+      const from = action.from ?? state.selectedId;
+      const at = Math.max(0, from ? action.ids.indexOf(from) : 0);
       const next = Math.min(action.ids.length - 1, Math.max(0, at + action.delta));
-      return { ...state, selectedId: action.ids[next] ?? null, stage: null, logTop: null };
+      return { ...state, selectedId: action.ids[next] ?? null, awaited: null };
     }
+    case 'jump':
+      // The newest is followed, as at start: a run that appears later is selected in its turn.
+      return { ...state, selectedId: action.to === 'newest' ? null : (action.ids.at(-1) ?? null), awaited: null };
     case 'select':
-      return { ...state, selectedId: action.id, stage: null, logTop: null };
+      return { ...state, selectedId: action.id, awaited: null };
+    case 'await':
+      return { ...state, awaited: action.id };
     case 'stage': {
       if (action.count === 0) return state;
-      const from = state.stage ?? action.current;
-      return { ...state, stage: Math.min(action.count - 1, Math.max(0, from + action.delta)), logTop: null };
+      const from = runView(state, action.runId).stage ?? action.current;
+      return withRun(state, action.runId, { stage: Math.min(action.count - 1, Math.max(0, from + action.delta)), logTop: null });
     }
     case 'toggle-log':
       return { ...state, showLog: !state.showLog };
     case 'log-top':
-      return { ...state, logTop: action.top };
+      return withRun(state, action.runId, { ...runView(state, action.runId), logTop: action.top });
     case 'overlay':
-      return { ...state, overlay: action.overlay, query: '', pick: 0, form: action.overlay === 'params' ? state.form : null };
+      return { ...state, overlay: action.overlay, query: '', pick: 0, scroll: 0, confirm: null, form: action.overlay === 'params' ? state.form : null };
     case 'form':
       return { ...state, overlay: 'params', form: action.form, pick: 0 };
     case 'field': {
@@ -77,18 +123,16 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case 'pick':
       return { ...state, pick: Math.min(Math.max(0, action.count - 1), Math.max(0, state.pick + action.delta)) };
     case 'note':
-      return { ...state, note: action.note };
+      return { ...state, note: action.note, noteId: state.noteId + 1 };
+    case 'note-fade':
+      return action.id === state.noteId ? { ...state, note: null } : state;
+    case 'filter':
+      return { ...state, filter: action.filter };
+    case 'confirm':
+      return { ...state, overlay: 'confirm', confirm: action.confirm };
+    case 'scroll':
+      return { ...state, scroll: Math.max(0, action.to) };
     case 'entity-view':
-      return { ...state, overlay: action.open ? 'entity' : 'entities' };
+      return { ...state, overlay: action.open ? 'entity' : 'entities', scroll: 0 };
   }
-}
-
-// The picker's filter: every typed character in order, anywhere in the name.
-export function filterPipelines(names: string[], query: string): string[] {
-  const q = query.toLowerCase();
-  return names.filter((name) => {
-    let i = 0;
-    for (const ch of name.toLowerCase()) if (ch === q[i]) i++;
-    return i === q.length;
-  });
 }

@@ -52,11 +52,13 @@ describeTerminal('the TUI in a real terminal (tmux, 80x24, NO_COLOR)', () => {
     await second.keys('y');
     await second.waitForScreen(/⊘ slow/);
     await second.keys('r');
+    await second.waitForScreen(/Resume run \S+\? y to confirm/);
+    await second.keys('y');
     await second.waitForScreen(/▶ slow/);
     await second.keys('q');
     await second.waitForScreen(/EXIT=0/);
     expect(lockHolder(daemonPaths(ws).pid)).not.toBeNull();
-    await cli(['daemon', 'stop', '--workspace', ws]);
+    await cli(['daemon', 'stop', '--force', '--workspace', ws]);
   });
 
   it('approves a waiting run with a, shows its timeline with s, and help with ?', async () => {
@@ -65,6 +67,8 @@ describeTerminal('the TUI in a real terminal (tmux, 80x24, NO_COLOR)', () => {
     await session.keys('n', 'g', 'a', 'Enter');
     await session.waitForScreen(/publish waits for approval: press a/);
     await session.keys('a');
+    await session.waitForScreen(/Approve run \S+\? y to confirm/);
+    await session.keys('y');
     await session.waitForScreen(/✔ gate/);
     await session.keys('s');
     const stats = await session.waitForScreen(/timeline and recent durations/);

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Duration, formatDuration, parseDuration } from '../../src/shared/duration.js';
+import { Duration, formatAge, formatDuration, parseDuration } from '../../src/shared/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -84,5 +84,16 @@ describe('formatDuration', () => {
     expect(formatDuration(parseDuration('250ms') ?? -1)).toBe('250ms');
     expect(formatDuration(parseDuration('10m') ?? -1)).toBe('10m 00s');
     expect(formatDuration(parseDuration('1h') ?? -1)).toBe('1h 00m');
+  });
+});
+
+describe('formatAge', () => {
+  it('reads in seconds for a minute, then minutes, hours and minutes, then days; never negative', () => {
+    expect(formatAge(-8)).toBe('0ms');
+    expect(formatAge(22_000)).toBe('22s');
+    expect(formatAge(60_000)).toBe('1m');
+    expect(formatAge(59 * 60_000 + 59_000)).toBe('59m');
+    expect(formatAge(3_600_000 + 5 * 60_000)).toBe('1h 05m');
+    expect(formatAge(50 * 3_600_000)).toBe('2d');
   });
 });

@@ -50,6 +50,8 @@ describe('the TUI app on real folders and a real daemon', () => {
     expect(out).toMatch(/✘ ok/);
     await screen(/ERR_STAGE_EXIT in one/);
     app.stdin.write('r');
+    await screen(/Resume run .*\? y to confirm/);
+    app.stdin.write('y');
     await screen(/read-only: no daemon connection, so no commands/);
   });
 
@@ -162,6 +164,8 @@ describe('the TUI app on real folders and a real daemon', () => {
     await screen(/● live/);
     await screen(/publish waits for approval: press a/);
     app.stdin.write('a');
+    await screen(/Approve run .*\? y to confirm/);
+    app.stdin.write('y');
     await screen(/✔ gate/);
     expect(runId).toBeTruthy();
   });
@@ -176,7 +180,7 @@ describe('the TUI app on real folders and a real daemon', () => {
     app.stdin.write('\r');
     const shown = await screen(/01_input\.json \(input\)[\s\S]*"topic"/);
     expect(shown).toContain('"topic": "rainbows",');
-    app.stdin.write('x');
+    app.stdin.write('q');
     await screen(/Entities \(1\)/);
   });
 });

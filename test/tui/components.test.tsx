@@ -92,7 +92,7 @@ describe('RunDetail', () => {
 describe('ErrorPanel', () => {
   it('names the code, stage, message, exit code, the error entity, a hint and the log end', () => {
     const out = frame(<ErrorPanel run={states.failed()} runDir="/ws/runs/r1" logLines={['Traceback:', 'boom']} width={100} />);
-    expect(out).toContain('ERR_STAGE_EXIT in prepare: ERR_STAGE_EXIT happened (exit code 3)');
+    expect(out).toContain('ERR_STAGE_EXIT in prepare (exit code 3)\n  ERR_STAGE_EXIT happened');
     expect(out).toContain('hint: the stage exited non-zero');
     expect(out).toContain('details: /ws/runs/r1/01_error.json');
     expect(out).toContain('│ boom');
@@ -113,7 +113,7 @@ describe('StatsView', () => {
       ['research', stageStats('research', past('research', [5000, 5000, 5000]))],
     ]);
     const lines = frame(<StatsView run={run} stats={stats} width={100} now={NOW} />).split('\n');
-    expect(lines[0]).toMatch(/^podcast 20261124-100000-000-abc123 · .* timeline/);
+    expect(lines[0]).toMatch(/^podcast abc123 · .* timeline/);
     // prepare took 1 s, far above its p90 of 400 ms: slow. Its bar starts at the run's start.
     expect(lines[1]).toMatch(/^✔ prepare +█+ +1\.0s ▁▃▆█ +usually 250ms \(slow\)$/);
     // research has run 5 s so far (its bar reaches now), as long as usual: not slow.
@@ -143,7 +143,7 @@ describe('Footer, help and picker', () => {
   });
 
   it('highlights the picked pipeline among the matches', () => {
-    const out = frame(<Picker matches={['podcast', 'hello']} query="o" pick={1} />);
+    const out = frame(<Picker matches={[{ name: 'podcast', description: null }, { name: 'hello', description: null }]} query="o" pick={1} width={80} total={3} />);
     expect(out).toContain('New run: o');
     expect(out).toContain('hello');
   });

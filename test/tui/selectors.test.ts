@@ -23,15 +23,15 @@ describe('select: what the screen shows', () => {
     expect(select(entries(), initialUi).selectedId).toBe(NEW);
     expect(select(entries(), { ...initialUi, selectedId: '20200101-000000-000-gone00' }).selectedId).toBe(NEW);
     expect(select(entries(), { ...initialUi, selectedId: OLD }).selectedId).toBe(OLD);
-    expect(select([], initialUi)).toMatchObject({ selectedId: null, run: null, stage: null, failed: null, moving: false });
+    expect(select([], initialUi)).toMatchObject({ selectedId: null, run: null, stage: null, failed: null });
   });
 
   it("follows the run's current stage unless one is chosen, and keeps a chosen one within the stages", () => {
     const view = select(entries(), initialUi);
     expect(view.stageIndex).toBe(1);
     expect(view.stage?.id).toBe('research');
-    expect(select(entries(), { ...initialUi, stage: 0 }).stage?.id).toBe('prepare');
-    expect(select(entries(), { ...initialUi, stage: 99 }).stage?.id).toBe('package');
+    expect(select(entries(), { ...initialUi, runs: { [NEW]: { stage: 0, logTop: null } } }).stage?.id).toBe('prepare');
+    expect(select(entries(), { ...initialUi, runs: { [NEW]: { stage: 99, logTop: null } } }).stage?.id).toBe('package');
   });
 
   it('gives the error panel a failed, cancelled or interrupted run with an error, and nothing else', () => {
@@ -46,11 +46,6 @@ describe('select: what the screen shows', () => {
     const view = select(entries(), { ...initialUi, selectedId: BROKEN });
     expect(view.entry).toMatchObject({ ok: false, error: { code: 'ERR_METADATA_CORRUPT' } });
     expect(view.run).toBeNull();
-  });
-
-  it('says whether anything on screen still moves, so times tick only then', () => {
-    expect(select(entries(), initialUi).moving).toBe(true);
-    expect(select([{ ok: true, run: states.failed() }], initialUi).moving).toBe(false);
   });
 
   it('opens an entity only in the entity view', () => {
@@ -84,12 +79,16 @@ describe('shownFiles: the files behind the screen', () => {
 
   it('hands the key handler the selection it acts on', () => {
     const view = select(entries(), { ...initialUi, selectedId: OLD });
-    expect(keyContext(view, ['hello'], 'ana')).toEqual({
+    expect(keyContext(view, ['hello'], 'ana', { entityLines: 12, pageRows: 20, daemonUp: true })).toEqual({
       ids: [NEW, OLD, BROKEN],
       selectedId: OLD,
+      run: { status: 'failed', pipeline: 'podcast', pipeline_file: null, params: { topic: 'x' } },
       stageCount: 5,
       stageIndex: 0,
       entityCount: 1,
+      entityLines: 12,
+      pageRows: 20,
+      daemonUp: true,
       pipelines: ['hello'],
       user: 'ana',
     });

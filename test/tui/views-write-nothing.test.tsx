@@ -50,7 +50,7 @@ describe('the TUI writes nothing under .pipe-tui/ while looking', () => {
     await press('\x1b', /✔ maker/);
     await press('e', /Entities \(1\)/);
     await press('\r', /made/);
-    await press('x', /Entities \(1\)/);
+    await press('q', /Entities \(1\)/);
     await press('e', /✔ maker/);
     await press('s', /timeline and recent durations/);
     await press('x', /✔ maker/);

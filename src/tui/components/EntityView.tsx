@@ -1,28 +1,32 @@
 import { Box, Text } from 'ink';
-import { useDisplay } from '../display.js';
+import { useDisplay, useGlyphs } from '../display.js';
+import { cut } from '../text.js';
 
 export interface EntityViewProps {
   title: string;
-  /** The content as rendered text (JSON pretty-printed, or type and size for binary). */
+  /** The content as rendered text (JSON pretty-printed, or type and size for binary); null while it loads. */
   text: string | null;
+  /** The first line shown (j/k, PgUp/PgDn, Home/End move it). */
+  top: number;
   height: number;
   width: number;
 }
 
-// One entity's content, as many lines as fit, each cut to the width.
-export function EntityView({ title, text, height, width }: EntityViewProps) {
+// One entity's content from its `top` line, as many lines as fit, each cut to the width, and where that is in it.
+export function EntityView({ title, text, top, height, width }: EntityViewProps) {
   const display = useDisplay();
-  const lines = (text ?? 'loading…').split('\n');
-  const shown = lines.slice(0, height);
+  const g = useGlyphs();
+  const lines = (text ?? `loading${g.ellipsis}`).split('\n');
+  const first = Math.min(top, Math.max(0, lines.length - height));
+  const shown = lines.slice(first, first + height);
+  const where = lines.length > height ? `${first + 1}-${first + shown.length} of ${lines.length}${g.sep}j/k PgUp/PgDn Home/End move${g.sep}` : '';
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate">{title}</Text>
+      <Text bold>{cut(title, width, g.ellipsis)}</Text>
       {shown.map((line, i) => (
-        <Text key={i} wrap="truncate">
-          {(line.length > width ? `${line.slice(0, width - 1)}…` : line) || ' '}
-        </Text>
+        <Text key={i}>{cut(line, width, g.ellipsis) || ' '}</Text>
       ))}
-      <Text dimColor={display.color}>{lines.length > height ? `${lines.length - height} more lines · pipe-tui entity prints it all · any key goes back` : 'any key goes back'}</Text>
+      <Text dimColor={display.color}>{cut(`${where}q back`, width, g.ellipsis)}</Text>
     </Box>
   );
 }

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { Box, Text } from 'ink';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
-import { failedStage } from '../../shared/derive-run.js';
-import { toneColor, useDisplay } from '../display.js';
-import { errorHint } from '../error-hints.js';
+import { toneColor, useDisplay, useGlyphs } from '../display.js';
+import { errorPanelLines } from '../error-text.js';
+import { cut } from '../text.js';
 
 export interface ErrorPanelProps {
   run: RunMetadata;
@@ -14,27 +13,25 @@ export interface ErrorPanelProps {
   width: number;
 }
 
-// What failed and why: the code, the message, exit code or signal, the error entity, a hint, the log's end.
+// What failed and why: the code, stage and exit code first in bold, then the message, the hint, the error entity's
+// path, and the end of the stage's log.
 export function ErrorPanel({ run, runDir, logLines, width }: ErrorPanelProps) {
   const display = useDisplay();
-  const stage = failedStage(run);
-  const error = stage?.error ?? null;
-  const code = error?.code ?? run.error?.code;
-  if (!code) return null;
-  const how = error ? [error.exit_code !== null ? `exit code ${error.exit_code}` : null, error.signal ? `signal ${error.signal}` : null].filter(Boolean).join(', ') : '';
-  const entity = [...run.entities].reverse().find((e) => e.type === 'error');
-  const hint = errorHint(code);
-  const cut = (s: string): string => (s.length > width - 4 ? `${s.slice(0, width - 5)}…` : s);
+  const g = useGlyphs();
+  const lines = errorPanelLines(run, runDir, width, g);
+  if (lines.length === 0) return null;
+  const [head, ...rest] = lines;
   return (
     <Box flexDirection="column" marginTop={1}>
-      <Text color={toneColor(display, 'bad')} bold wrap="truncate">
-        {cut(`${code}${stage ? ` in ${stage.id}` : ''}: ${error?.message ?? run.error?.message ?? ''}${how ? ` (${how})` : ''}`)}
+      <Text color={toneColor(display, 'bad')} bold>
+        {head}
       </Text>
-      {hint ? <Text wrap="truncate">{cut(`  hint: ${hint}`)}</Text> : null}
-      {entity ? <Text wrap="truncate">{cut(`  details: ${path.join(runDir, entity.filename)}`)}</Text> : null}
+      {rest.map((line, i) => (
+        <Text key={i}>{line || ' '}</Text>
+      ))}
       {logLines.map((line, i) => (
-        <Text key={i} dimColor={display.color} wrap="truncate">
-          {cut(`  │ ${line}`.replace('│', display.ascii ? '|' : '│'))}
+        <Text key={`log${i}`} dimColor={display.color}>
+          {cut(`  ${display.ascii ? '|' : '│'} ${line}`, width, g.ellipsis)}
         </Text>
       ))}
     </Box>

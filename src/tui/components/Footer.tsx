@@ -1,47 +1,91 @@
 import { Box, Text } from 'ink';
-import { toneColor, useDisplay } from '../display.js';
+import { toneColor, useDisplay, useGlyphs } from '../display.js';
 import type { Connection } from '../hooks/use-runs.js';
+import type { ReactNode } from 'react';
+import { type Glyphs, cut, glyphs, wrap } from '../text.js';
 
 export interface FooterProps {
   connection: Connection;
   note: string | null;
   width: number;
+  /** The `/` search being typed: a prompt in place of the keys. */
+  search?: string | null;
+  /** A question waiting for `y`, in place of the keys. */
+  question?: string | null;
+  /** The search kept after Enter, named before the keys. */
+  filter?: string;
 }
 
-const CONNECTION: Record<Connection, { label: string; tone: 'good' | 'wait' | 'bad' }> = {
-  live: { label: 'live', tone: 'good' },
-  connecting: { label: 'connecting…', tone: 'wait' },
-  reconnecting: { label: 'reconnecting…', tone: 'wait' },
-  closed: { label: 'closed', tone: 'bad' },
-  'read-only': { label: 'read-only (no daemon)', tone: 'bad' },
+/** A note's most lines: an error's end (a YAML error's line and column) must show, and the screen stay whole. */
+export const NOTE_LINES = 3;
+const QUESTION_LINES = 2;
+
+/** Rows the footer takes beyond its one line of keys. */
+export const footerExtraRows = (note: string | null, question: string | null, width: number): number =>
+  (note ? wrap(note, width, NOTE_LINES).length : 0) + (question ? wrap(question, width, QUESTION_LINES).length - 1 : 0);
+
+const label = (connection: Connection, g: Glyphs): { text: string; tone: 'good' | 'wait' | 'bad' } => {
+  switch (connection) {
+    case 'live':
+      return { text: 'live', tone: 'good' };
+    case 'connecting':
+      return { text: `connecting${g.ellipsis}`, tone: 'wait' };
+    case 'reconnecting':
+      return { text: `reconnecting${g.ellipsis}`, tone: 'wait' };
+    case 'closed':
+      return { text: 'closed', tone: 'bad' };
+    case 'read-only':
+      return { text: 'read-only (no daemon)', tone: 'bad' };
+    case 'idle':
+      return { text: 'no daemon yet', tone: 'wait' };
+    case 'stopped':
+      return { text: `daemon stopped${g.sep}D starts it`, tone: 'wait' };
+  }
 };
 
-// The keys, the connection indicator, and the last command's answer.
-export function Footer({ connection, note, width }: FooterProps) {
+// The last command's answer, then the keys and the connection indicator, or the prompt being answered.
+export function Footer({ connection, note, width, search = null, question = null, filter = '' }: FooterProps) {
   const display = useDisplay();
-  const state = CONNECTION[connection];
-  const keys = fitKeys(Math.max(0, width - state.label.length - 4));
-  return (
-    <Box flexDirection="column">
-      {note ? <Text wrap="truncate">{note.slice(0, width)}</Text> : null}
+  const g = useGlyphs();
+  const state = label(connection, g);
+  const indicator = `${g.dot} ${state.text}`;
+  const notes = note ? wrap(note, width, NOTE_LINES, g.ellipsis) : [];
+  let bottom: ReactNode;
+  if (question) {
+    bottom = wrap(question, width, QUESTION_LINES, g.ellipsis).map((line, i) => <Text key={`q${i}`} bold>{line}</Text>);
+  } else if (search !== null) {
+    const prompt = `/${search}${g.cursor}`;
+    const help = `Enter keeps it${g.sep}Esc clears it`;
+    bottom = <Text>{cut(prompt.length + 2 + help.length <= width ? `${prompt.padEnd(width - help.length)}${help}` : prompt, width, g.ellipsis)}</Text>;
+  } else {
+    const kept = filter ? [`/${filter} (Esc clears)`] : [];
+    bottom = (
       <Box width={width} justifyContent="space-between">
         <Text dimColor={display.color} wrap="truncate">
-          {keys}
+          {fitKeys(Math.max(0, width - indicator.length - 2), display.ascii, kept)}
         </Text>
-        <Text color={toneColor(display, state.tone)}>{`${display.ascii ? '*' : '●'} ${state.label}`}</Text>
+        <Text color={toneColor(display, state.tone)}>{indicator}</Text>
       </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column">
+      {notes.map((line, i) => (
+        <Text key={`n${i}`}>{line || ' '}</Text>
+      ))}
+      {bottom}
     </Box>
   );
 }
 
-const KEYS = ['j/k runs', '←/→ stage', 'n new', 'c cancel', 'r resume', 'a approve', 'l log', 'e entities', 's stats'];
+const KEYS = (g: Glyphs): string[] => ['j/k runs', `${g.left}/${g.right} stage`, 'n new', '/ search', 'c cancel', 'r resume', 'a approve', 'l log', 'e entities', 's stats'];
 const ALWAYS = ['? help', 'q quit'];
 
-/** As many keys as fit, whole, in order; help and quit always. */
-export function fitKeys(room: number): string {
-  const shown: string[] = [];
-  let used = ALWAYS.join('  ').length;
-  for (const key of KEYS) {
+/** As many keys as fit, whole, in order; help and quit always, after what must come first (a kept search). */
+export function fitKeys(room: number, ascii = false, first: string[] = []): string {
+  const shown: string[] = [...first];
+  let used = [...first, ...ALWAYS].join('  ').length;
+  for (const key of KEYS(glyphs(ascii))) {
     if (used + key.length + 2 > room) break;
     shown.push(key);
     used += key.length + 2;

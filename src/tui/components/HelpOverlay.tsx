@@ -1,30 +1,36 @@
 import { Box, Text } from 'ink';
+import { useGlyphs } from '../display.js';
+import type { Glyphs } from '../text.js';
 
-export const KEYS: [string, string][] = [
-  ['↑ ↓ / j k', 'move through runs (newest first)'],
-  ['← → / h', 'choose the stage whose log is shown'],
-  ['Enter', 'open the selected run in full (stages, errors, entities)'],
-  ['n', 'new run: pick a pipeline, type to filter, Enter starts it (Tab: set its params first)'],
-  ['e', "the selected run's entities; Enter shows one (text, JSON pretty-printed)"],
-  ['s', "the selected run's timeline, and each stage's recent durations from history"],
-  ['c', 'cancel the selected run (y to confirm)'],
-  ['r', 'resume the selected run from its first stage not done'],
-  ['a', "approve the selected run's waiting stage"],
-  ['l', 'show or hide the log of the selected stage'],
-  ['f', 'follow the log; PgUp / PgDn page back and forth, Home / End its start / end'],
+/** Every key, as the README's key table and docs/tui.md describe them. */
+export const KEYS = (g: Glyphs): [string, string][] => [
+  [`${g.up} ${g.down} / j k`, 'move through runs (newest first); g / G the newest / oldest'],
+  [`${g.left} ${g.right} / h`, 'choose the stage whose log is shown'],
+  ['Enter / l', "show or hide the selected stage's log"],
+  ['f / End', 'follow the log; PgUp / PgDn page through it, Home its start'],
+  ['/', 'search runs by pipeline, id or status; Enter keeps it, Esc clears'],
+  ['n', 'new run: type to filter, Enter starts it (Tab: its params first)'],
+  ['R', 'run the selected run again, same pipeline and params (y confirms)'],
+  ['c', 'cancel the selected run (y confirms)'],
+  ['r', 'resume the selected run from its first stage not done (y confirms)'],
+  ['a', "approve the selected run's waiting stage (y confirms)"],
+  ['d', 'how to delete the selected run (pipe-tui rm)'],
+  ['e', "the selected run's entities; Enter shows one"],
+  ['s', "the selected run's timeline and its stages' recent durations"],
+  ['D', 'start the daemon (after pipe-tui daemon stop)'],
   ['?', 'this help'],
   ['q', 'quit (the daemon and its runs go on)'],
 ];
 
-// The `?` overlay: every key, as SPEC section 7 lists them.
+// The `?` overlay: every key.
 export function HelpOverlay() {
+  const g = useGlyphs();
   return (
     <Box flexDirection="column">
       <Text bold>Keys</Text>
-      {KEYS.map(([key, what]) => (
+      {KEYS(g).map(([key, what]) => (
         <Text key={key}>{`  ${key.padEnd(11)} ${what}`}</Text>
       ))}
-      <Text> </Text>
       <Text>Press any key to close.</Text>
     </Box>
   );

@@ -5,15 +5,17 @@ export interface LogPaneProps {
   title: string;
   lines: string[];
   follow: boolean;
+  /** The stage has written no log yet (it has not started): said, rather than showing an empty or another log. */
+  missing?: boolean;
 }
 
 // The selected stage's log, as many lines as fit, each already cut to the width.
-export function LogPane({ title, lines, follow }: LogPaneProps) {
+export function LogPane({ title, lines, follow, missing = false }: LogPaneProps) {
   const display = useDisplay();
   return (
     <Box flexDirection="column" marginTop={1}>
       <Text bold>{`${title}${follow ? ' (following)' : ' (scrolled back: f follows)'}`}</Text>
-      {lines.length === 0 ? <Text dimColor={display.color}>(empty)</Text> : null}
+      {missing ? <Text dimColor={display.color}>no output yet</Text> : lines.length === 0 ? <Text dimColor={display.color}>(empty)</Text> : null}
       {lines.map((line, i) => (
         <Text key={i} wrap="truncate">
           {line || ' '}

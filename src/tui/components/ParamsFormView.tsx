@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useDisplay } from '../display.js';
+import { useDisplay, useGlyphs } from '../display.js';
 import type { ParamsForm } from '../ui-state.js';
 
 export interface ParamsFormViewProps {
@@ -11,6 +11,7 @@ export interface ParamsFormViewProps {
 // The picker's Tab: a pipeline's params, prefilled with their defaults, edited in place before the run starts.
 export function ParamsFormView({ form, pick, width }: ParamsFormViewProps) {
   const display = useDisplay();
+  const g = useGlyphs();
   const label = Math.max(4, ...form.fields.map((f) => f.name.length));
   return (
     <Box flexDirection="column">
@@ -18,10 +19,10 @@ export function ParamsFormView({ form, pick, width }: ParamsFormViewProps) {
       {form.fields.length === 0 ? <Text>This pipeline takes no parameters.</Text> : null}
       {form.fields.map((f, i) => (
         <Text key={f.name} inverse={i === pick} wrap="truncate">
-          {`  ${f.name.padEnd(label)} = ${f.value}${i === pick ? (display.ascii ? '_' : '▏') : ''}${f.description ? `   ${f.description}` : ''}`.slice(0, width)}
+          {`  ${f.name.padEnd(label)} = ${f.value}${i === pick ? g.cursor : ''}${f.description ? `   ${f.description}` : ''}`.slice(0, width)}
         </Text>
       ))}
-      <Text dimColor={display.color}>↑ ↓ / Tab choose · type to edit · Enter starts it · Esc back to the list</Text>
+      <Text dimColor={display.color}>{[`${g.up} ${g.down} / Tab choose`, 'type to edit', 'Enter starts it', 'Esc back to the list'].join(g.sep)}</Text>
     </Box>
   );
 }

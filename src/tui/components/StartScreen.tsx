@@ -8,7 +8,7 @@ export function StartScreen({ workspace }: { workspace: string }) {
   const { columns } = useTerminalSize();
   return (
     <Box flexDirection="column" width={columns}>
-      <Header workspace={workspace} />
+      <Header workspace={workspace} width={columns} />
       <Footer connection="connecting" note={null} width={columns} />
     </Box>
   );

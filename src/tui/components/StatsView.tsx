@@ -4,7 +4,9 @@ import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
 import type { StageStats } from '../../shared/stage-stats.js';
 import { sparkline, timelineBar } from '../charts.js';
-import { toneColor, useDisplay } from '../display.js';
+import { shortRunId } from '../../shared/names.js';
+import { toneColor, useDisplay, useGlyphs } from '../display.js';
+import { cut, fitLine } from '../text.js';
 
 export interface StatsViewProps {
   run: RunMetadata;
@@ -21,6 +23,7 @@ const SPARK = 20;
 // so a stage slower than usual stands out.
 export function StatsView({ run, stats, width, now }: StatsViewProps) {
   const display = useDisplay();
+  const g = useGlyphs();
   const from = Date.parse(run.started_at ?? run.created_at);
   const to = run.ended_at ? Date.parse(run.ended_at) : now;
   // Room right of the bar: the duration, the sparkline, and "usually 12m 30s (slow)".
@@ -28,7 +31,7 @@ export function StatsView({ run, stats, width, now }: StatsViewProps) {
   const bar = Math.max(10, width - LABEL - right);
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate">{`${run.pipeline} ${run.run_id} · ${formatDuration(to - from)} · timeline and recent durations (any key closes)`}</Text>
+      <Text bold>{fitLine([[`${run.pipeline} ${shortRunId(run.run_id)}`, formatDuration(to - from), 'timeline and recent durations'], [`${run.pipeline} ${shortRunId(run.run_id)}`, formatDuration(to - from), 'timeline']], g.sep, width, g.ellipsis)}</Text>
       {run.stages.map((s) => {
         const start = s.started_at ? Date.parse(s.started_at) : null;
         const end = s.ended_at ? Date.parse(s.ended_at) : start !== null ? now : null;
@@ -39,11 +42,12 @@ export function StatsView({ run, stats, width, now }: StatsViewProps) {
         const usual = st?.median_ms != null ? `usually ${formatDuration(st.median_ms)}` : st?.runs ? `failed ${st.failed} of ${st.runs}` : stats ? 'no history' : '';
         const spark = st ? sparkline(st.recent_ms.slice(-SPARK), display.ascii) : '';
         return (
-          <Text key={s.id} wrap="truncate" color={slow ? toneColor(display, 'bad') : undefined}>
-            {`${statusSymbol(s.status, display.ascii)} ${s.id.slice(0, LABEL - 3).padEnd(LABEL - 2)}${line.padEnd(bar)}  ${(took === null ? '' : formatDuration(took)).padStart(8)} ${spark.padEnd(SPARK)} ${usual}${slow ? ' (slow)' : ''}`}
+          <Text key={s.id} color={slow ? toneColor(display, 'bad') : undefined}>
+            {cut(`${statusSymbol(s.status, display.ascii)} ${s.id.slice(0, LABEL - 3).padEnd(LABEL - 2)}${line.padEnd(bar)}  ${(took === null ? '' : formatDuration(took)).padStart(8)} ${spark.padEnd(SPARK)} ${usual}${slow ? ' (slow)' : ''}`, width, g.ellipsis)}
           </Text>
         );
       })}
+      <Text dimColor={display.color}>any key closes</Text>
     </Box>
   );
 }

@@ -5,39 +5,58 @@ import { lastPageTop, lineStartAfter, lineStartBefore, readPage } from '../log-f
 
 /** A fallback for files not there yet or filesystems without change events. */
 const POLL_MS = 1000;
+/** The size noted for a file that is not there. */
+const MISSING = -2;
 
 export type PageMove = 'up' | 'down' | 'top';
 
 export interface LogView {
+  /** Lines of `file` and of no other: empty until that file's first read lands. */
   lines: string[];
+  /** The file is not there (its stage has not started): nothing of it to show yet. */
+  missing: boolean;
   /** The top a move leads to: a byte offset, or null for the end (following). */
   page: (move: PageMove) => Promise<number | null>;
 }
 
+/** What was read, and of which file: a page read of another file is never shown under this one's name. */
+interface Read {
+  file: string;
+  lines: string[];
+  missing: boolean;
+}
+
 // A window of `height` lines of a log file: its end while following (`top` null), else the lines from the byte
 // offset `top`. Read from disk on every change of the file, so memory is the window whatever the log's size.
-export function useLogView(file: string | null, height: number, width: number, top: number | null, active: boolean): LogView {
-  const [lines, setLines] = useState<string[]>([]);
+export function useLogView(file: string | null, height: number, width: number, top: number | null, active: boolean, ellipsis = '…'): LogView {
+  const [read, setRead] = useState<Read | null>(null);
   useEffect(() => {
     if (!file || !active) return;
     let stopped = false;
     let lastSize = -1;
     let reading = false;
     let again = false;
-    const read = async (): Promise<void> => {
+    const show = (next: Read): void => {
+      if (!stopped) setRead(next);
+    };
+    const load = async (): Promise<void> => {
       // One read at a time; changes meanwhile ask for one more.
       if (reading) return void (again = true);
       reading = true;
       try {
         const handle = await open(file, 'r').catch(() => null);
-        if (!handle) return;
+        if (!handle) {
+          // Said once, not at every poll: an unchanged answer is no reason to draw again.
+          if (lastSize !== MISSING) show({ file, lines: [], missing: true });
+          lastSize = MISSING;
+          return;
+        }
         try {
           const { size } = await handle.stat();
           if (size === lastSize || stopped) return;
           lastSize = size;
           const from = top ?? (await lastPageTop(handle, size, height));
-          const page = await readPage(handle, from, height, width, size);
-          if (!stopped) setLines(page);
+          show({ file, lines: await readPage(handle, from, height, width, size, ellipsis), missing: false });
         } finally {
           await handle.close();
         }
@@ -45,25 +64,25 @@ export function useLogView(file: string | null, height: number, width: number, t
         reading = false;
         if (again && !stopped) {
           again = false;
-          void read();
+          void load();
         }
       }
     };
     let watcher: FSWatcher | null = null;
     try {
-      watcher = watch(file, () => void read());
+      watcher = watch(file, () => void load());
       watcher.on('error', () => undefined);
     } catch {
       // Not there yet: the poll finds it.
     }
-    void read();
-    const timer = setInterval(() => void read(), POLL_MS);
+    void load();
+    const timer = setInterval(() => void load(), POLL_MS);
     return () => {
       stopped = true;
       clearInterval(timer);
       watcher?.close();
     };
-  }, [file, height, width, top, active]);
+  }, [file, height, width, top, active, ellipsis]);
 
   // Moves are chained so that quick key presses each start from where the previous one landed.
   const chain = useRef<Promise<number | null>>(Promise.resolve(top));
@@ -80,7 +99,8 @@ export function useLogView(file: string | null, height: number, width: number, t
     },
     [file, height],
   );
-  return { lines: active ? lines : [], page };
+  const mine = active && read !== null && read.file === file ? read : null;
+  return { lines: mine?.lines ?? [], missing: mine?.missing ?? false, page };
 }
 
 async function moveTop(file: string, from: number | null, move: PageMove, height: number): Promise<number | null> {

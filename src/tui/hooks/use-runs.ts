@@ -1,14 +1,22 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import type { Circuit } from '../../shared/protocol.js';
-import { watchRunFolders } from '../disk-watcher.js';
+import type { DaemonConnection } from '../../client/daemon-connection.js';
+import { ensureDaemon } from '../../client/daemon-launcher.js';
 import { FeedClient, type FeedStatus } from '../../client/feed-client.js';
+import { stoppedMark } from '../../workspace/daemon-stopped.js';
+import { listPipelineNames } from '../../workspace/pipeline-files.js';
+import { watchRunFolders } from '../disk-watcher.js';
 import { type RunEntry, mergeEntries } from '../run-entries.js';
 
 /** Never more frames than this, however fast events arrive. */
 export const FRAME_MS = 33;
 
-export type Connection = FeedStatus | 'read-only';
+/**
+ * How the TUI gets its runs: the feed's own states, `read-only` when no daemon could be had, `idle` when none was
+ * started because nothing asked for one yet (a workspace without pipelines), `stopped` when one was stopped on purpose.
+ */
+export type Connection = FeedStatus | 'read-only' | 'idle' | 'stopped';
 
 export interface RunsView {
   entries: RunEntry[];
@@ -18,6 +26,11 @@ export interface RunsView {
   client: FeedClient | null;
 }
 
+export interface Runs extends RunsView {
+  /** Starts the daemon because the user asked for work (a run, D): a connection to it, the feed following at once. */
+  wake: () => Promise<DaemonConnection>;
+}
+
 export interface UseRunsOptions {
   workspace: string;
   /** Start a daemon when none answers (the TUI does; tests of read-only mode do not). */
@@ -25,65 +38,106 @@ export interface UseRunsOptions {
 }
 
 // The runs the TUI shows: the daemon's feed (through the shared reducer, in FeedClient) merged with the run
-// folders as chokidar sees them. Without a daemon it is the folders alone, read-only. Updates are batched to
-// one render per frame at most.
-export function useRuns({ workspace, startDaemon }: UseRunsOptions): RunsView {
+// folders as chokidar sees them. Without a daemon it is the folders alone. Updates are batched to one render per
+// frame at most. A daemon is started by the feed when none answers, except in a workspace with nothing to run yet
+// (no daemon until the user starts a run) and after `daemon stop` (the launcher leaves that one stopped).
+export function useRuns({ workspace, startDaemon }: UseRunsOptions): Runs {
   const [view, setView] = useState<RunsView>({ entries: [], circuits: [], connection: 'connecting', client: null });
+  // Nothing to run yet (no pipelines): no daemon until the user asks for one. Null until the folder is read.
+  const [lazy, setLazy] = useState<boolean | null>(null);
+  const [generation, setGeneration] = useState(0);
   const feed = useRef<ReadonlyMap<string, RunMetadata>>(new Map());
   const disk = useRef<ReadonlyMap<string, RunEntry>>(new Map());
   const client = useRef<FeedClient | null>(null);
-  const connection = useRef<Connection>('connecting');
+  const status = useRef<FeedStatus>('connecting');
+  const readOnly = useRef(false);
+  const auto = startDaemon && lazy === false;
+  const publish = usePublisher(() => {
+    const connection = connectionOf(status.current, readOnly.current, lazy, startDaemon, workspace);
+    return { entries: mergeEntries(feed.current, disk.current), circuits: client.current?.circuits ?? [], connection, client: connection === 'live' ? client.current : null };
+  }, setView);
+
+  useEffect(
+    () =>
+      watchRunFolders(workspace, (entries) => {
+        disk.current = entries;
+        publish();
+      }),
+    [workspace, publish],
+  );
 
   useEffect(() => {
-    let timer: NodeJS.Timeout | null = null;
-    let last = 0;
-    const render = (): void => {
-      timer = null;
-      last = Date.now();
-      setView({
-        entries: mergeEntries(feed.current, disk.current),
-        circuits: client.current?.circuits ?? [],
-        connection: connection.current,
-        client: connection.current === 'live' ? client.current : null,
-      });
+    let live = true;
+    void listPipelineNames(workspace).then((names) => live && setLazy((was) => was ?? names.length === 0));
+    return () => {
+      live = false;
     };
-    // The first change after a quiet spell renders at once; a burst is folded into one frame per FRAME_MS.
-    const publish = (): void => {
-      if (timer) return;
-      const wait = last + FRAME_MS - Date.now();
-      if (wait <= 0) render();
-      else timer = setTimeout(render, wait);
-    };
-    const stopWatching = watchRunFolders(workspace, (entries) => {
-      disk.current = entries;
-      publish();
-    });
+  }, [workspace]);
+
+  useEffect(() => {
+    if (lazy === null) return;
+    readOnly.current = false;
     const feedClient = new FeedClient({
       workspace,
       runs: 'all',
-      startDaemon,
+      startDaemon: auto,
       onChange: (c) => {
         feed.current = c.runs;
-        connection.current = c.status;
+        status.current = c.status;
         publish();
       },
     });
     client.current = feedClient;
     // No daemon to be had: the folders alone, said in the footer. The client keeps trying in the background.
-    const readOnly = setTimeout(() => {
-      if (connection.current !== 'live') {
-        connection.current = 'read-only';
+    const timer = setTimeout(() => {
+      if (status.current !== 'live') {
+        readOnly.current = true;
         publish();
       }
-    }, startDaemon ? 6000 : 1000);
+    }, auto ? 6000 : 1000);
     feedClient.start().catch(() => undefined);
     return () => {
-      clearTimeout(readOnly);
-      if (timer) clearTimeout(timer);
-      stopWatching();
+      clearTimeout(timer);
       feedClient.close();
     };
-  }, [workspace, startDaemon]);
+  }, [workspace, auto, lazy, generation, publish]);
 
-  return view;
+  const wake = useCallback(async (): Promise<DaemonConnection> => {
+    const connection = await ensureDaemon(workspace, { start: 'explicit' });
+    // A fresh feed client connects at once, where the current one may be waiting out its backoff.
+    setLazy(false);
+    setGeneration((n) => n + 1);
+    return connection;
+  }, [workspace]);
+
+  return { ...view, wake };
+}
+
+function connectionOf(status: FeedStatus, readOnly: boolean, lazy: boolean | null, startDaemon: boolean, workspace: string): Connection {
+  if (status === 'live') return 'live';
+  if (startDaemon && stoppedMark(workspace)) return 'stopped';
+  if (startDaemon && lazy) return 'idle';
+  return readOnly ? 'read-only' : status;
+}
+
+// The first change after a quiet spell renders at once; a burst is folded into one frame per FRAME_MS.
+function usePublisher(compose: () => RunsView, set: (view: RunsView) => void): () => void {
+  const latest = useRef(compose);
+  latest.current = compose;
+  const state = useRef<{ timer: NodeJS.Timeout | null; last: number }>({ timer: null, last: 0 });
+  useEffect(() => () => {
+    if (state.current.timer) clearTimeout(state.current.timer);
+  }, []);
+  return useCallback(() => {
+    const s = state.current;
+    if (s.timer) return;
+    const render = (): void => {
+      s.timer = null;
+      s.last = Date.now();
+      set(latest.current());
+    };
+    const wait = s.last + FRAME_MS - Date.now();
+    if (wait <= 0) render();
+    else s.timer = setTimeout(render, wait);
+  }, [set]);
 }

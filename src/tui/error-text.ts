@@ -1,0 +1,29 @@
+import path from 'node:path';
+import type { RunMetadata } from '../shared/metadata-schema.js';
+import { failedStage } from '../shared/derive-run.js';
+import { errorHint } from './error-hints.js';
+import { type Glyphs, cut, wrap } from './text.js';
+
+// The error panel's text, wrapped to the width and most important first: what failed and how (code, stage, exit
+// code or signal), then the message, the hint, where the details are. Pure, so the layout can count its rows.
+
+const MESSAGE_LINES = 4;
+const HINT_LINES = 2;
+const PATH_LINES = 2;
+
+export function errorPanelLines(run: RunMetadata, runDir: string, width: number, g: Glyphs): string[] {
+  const stage = failedStage(run);
+  const error = stage?.error ?? null;
+  const code = error?.code ?? run.error?.code;
+  if (!code) return [];
+  const how = error ? [error.exit_code !== null ? `exit code ${error.exit_code}` : null, error.signal ? `signal ${error.signal}` : null].filter(Boolean).join(', ') : '';
+  const message = error?.message ?? run.error?.message ?? '';
+  const entity = [...run.entities].reverse().find((e) => e.type === 'error');
+  const hint = errorHint(code);
+  return [
+    cut(`${code}${stage ? ` in ${stage.id}` : ''}${how ? ` (${how})` : ''}`, width, g.ellipsis),
+    ...(message && message !== code ? wrap(`  ${message}`, width, MESSAGE_LINES, g.ellipsis) : []),
+    ...(hint ? wrap(`  hint: ${hint}`, width, HINT_LINES, g.ellipsis) : []),
+    ...(entity ? wrap(`  details: ${path.join(runDir, entity.filename)}`, width, PATH_LINES, g.ellipsis) : []),
+  ];
+}

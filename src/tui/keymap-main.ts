@@ -1,0 +1,75 @@
+import { type RunStatus, isTerminal } from '../shared/metadata-schema.js';
+import { shortRunId } from '../shared/names.js';
+import type { Effect, KeyContext, KeyFlags } from './keymap.js';
+import type { Confirm, UiAction, UiState } from './ui-state.js';
+
+// The main screen's keys: moving through runs, stages and the log, and the commands on the selected run. A command
+// that changes a run asks for `y` first, and one that cannot apply says why instead of asking.
+
+export type KeyAnswer = { actions: UiAction[]; effects: Effect[] };
+export const act = (...actions: UiAction[]): KeyAnswer => ({ actions, effects: [] });
+export const none: KeyAnswer = { actions: [], effects: [] };
+const effect = (...effects: Effect[]): KeyAnswer => ({ actions: [], effects });
+const note = (text: string): KeyAnswer => act({ type: 'note', note: text });
+
+const KEEP = 'y to confirm, any other key to keep it';
+const RESUMABLE = new Set<RunStatus>(['failed', 'cancelled', 'interrupted']);
+
+export function mainKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyAnswer {
+  const runId = ctx.selectedId;
+  if (input === 'q') return effect({ type: 'exit' });
+  if (input === 'j' || key.downArrow) return act({ type: 'move', delta: 1, ids: ctx.ids, from: runId });
+  if (input === 'k' || key.upArrow) return act({ type: 'move', delta: -1, ids: ctx.ids, from: runId });
+  // Home and End move through the log while it is open, else to the ends of the list, as g and G do.
+  if (input === 'g' || (key.home && !ui.showLog)) return act({ type: 'jump', to: 'newest', ids: ctx.ids });
+  if (input === 'G' || (key.end && !ui.showLog)) return act({ type: 'jump', to: 'oldest', ids: ctx.ids });
+  if (key.return || input === 'l') return act({ type: 'toggle-log' });
+  if (input === '?') return act({ type: 'overlay', overlay: 'help' });
+  if (input === 'n') return act({ type: 'overlay', overlay: 'picker' });
+  if (input === '/') return act({ type: 'overlay', overlay: 'search' });
+  if (key.escape && ui.filter) return act({ type: 'filter', filter: '' });
+  if (input === 'D') return ctx.daemonUp ? note('the daemon is already running') : effect({ type: 'start-daemon' });
+  if (!runId) return none;
+  if (key.leftArrow || input === 'h') return act({ type: 'stage', runId, delta: -1, count: ctx.stageCount, current: ctx.stageIndex });
+  if (key.rightArrow) return act({ type: 'stage', runId, delta: 1, count: ctx.stageCount, current: ctx.stageIndex });
+  if (input === 'f' || key.end) return act({ type: 'log-top', runId, top: null });
+  if (key.pageUp) return effect({ type: 'log-page', move: 'up', runId });
+  if (key.pageDown) return effect({ type: 'log-page', move: 'down', runId });
+  if (key.home) return effect({ type: 'log-page', move: 'top', runId });
+  if (input === 'e') return act({ type: 'overlay', overlay: 'entities' });
+  if (input === 's') return act({ type: 'overlay', overlay: 'stats' });
+  return runCommand(input, runId, ctx);
+}
+
+// c, r, a, R and d on the selected run (a folder that cannot be read has no status: the daemon then decides).
+function runCommand(input: string, runId: string, ctx: KeyContext): KeyAnswer {
+  const status = ctx.run?.status ?? null;
+  const ask = (question: string, confirm: Omit<Confirm, 'question'>) => act({ type: 'confirm', confirm: { question: `${question}? ${KEEP}`, ...confirm } });
+  switch (input) {
+    case 'c':
+      if (status && isTerminal(status)) return note(`run ${runId} already finished (${status}): nothing to cancel`);
+      return ask(`Cancel run ${runId}`, { body: { command: 'cancel', run_id: runId }, done: 'cancelled' });
+    case 'r':
+      if (status === 'succeeded') return note(`run ${runId} succeeded: nothing to resume (R runs it again)`);
+      if (status && !RESUMABLE.has(status)) return note(`run ${runId} is still ${status}: nothing to resume`);
+      return ask(`Resume run ${runId}`, { body: { command: 'resume', run_id: runId }, done: 'resumed' });
+    case 'a':
+      if (status && status !== 'awaiting_approval') return note(`run ${runId} is not waiting for an approval (it is ${status})`);
+      return ask(`Approve run ${runId}`, { body: { command: 'approve', run_id: runId, by: ctx.user }, done: 'approved' });
+    case 'R': {
+      if (!ctx.run) return none;
+      const { pipeline, pipeline_file, params } = ctx.run;
+      return ask(`Run ${pipeline} again (same params as ${shortRunId(runId)})`, {
+        body: { command: 'run', pipeline: pipeline_file ?? pipeline, params },
+        done: `started ${pipeline} again`,
+        select: true,
+      });
+    }
+    case 'd':
+      // Deleting is the CLI's (pipe-tui rm); the TUI names the command rather than deleting from a stray key.
+      if (status && !isTerminal(status)) return note(`run ${runId} is still ${status}: cancel it (c) before deleting it`);
+      return note(`delete with: pipe-tui rm ${runId}`);
+    default:
+      return none;
+  }
+}
