@@ -16,8 +16,11 @@ export function errorPanelLines(run: RunMetadata, runDir: string, width: number,
   const error = stage?.error ?? null;
   const code = error?.code ?? run.error?.code;
   if (!code) return [];
-  const how = error ? [error.exit_code !== null ? `exit code ${error.exit_code}` : null, error.signal ? `signal ${error.signal}` : null].filter(Boolean).join(', ') : '';
   const message = error?.message ?? run.error?.message ?? '';
+  // Said once: a message that already gives the exit code or the signal (`exited with code 1`) is not echoed.
+  const exit = error && error.exit_code !== null && !message.includes(`code ${error.exit_code}`) ? `exit code ${error.exit_code}` : null;
+  const signal = error?.signal && !message.includes(error.signal) ? `signal ${error.signal}` : null;
+  const how = [exit, signal].filter(Boolean).join(', ');
   const entity = [...run.entities].reverse().find((e) => e.type === 'error');
   const hint = errorHint(code);
   return [

@@ -98,6 +98,14 @@ describe('ErrorPanel', () => {
     expect(out).toContain('│ boom');
   });
 
+  it('says the exit code once when the message already gives it', () => {
+    const run = states.failed();
+    const said = { ...run, stages: run.stages.map((s) => (s.error ? { ...s, error: { ...s.error, message: 'sh exited with code 3' } } : s)) };
+    const out = frame(<ErrorPanel run={said} runDir="/ws/runs/r1" logLines={[]} width={100} />);
+    expect(out).toContain('ERR_STAGE_EXIT in prepare\n  sh exited with code 3');
+    expect(out).not.toContain('(exit code 3)');
+  });
+
   it('explains an interrupted run', () => {
     expect(frame(<ErrorPanel run={states.interrupted()} runDir="/ws/runs/r1" logLines={[]} width={100} />)).toContain('hint: the daemon stopped under this run; r resumes it');
   });
