@@ -74,6 +74,8 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
         ...s,
         progress: { current: event.current, total: event.total, message: event.message, at },
       }));
+    case 'stage.warned':
+      return withStage(state, event.stage, (s) => ({ ...s, malformed_lines: s.malformed_lines + event.malformed }));
     case 'stage.cost':
       return withStage(state, event.stage, (s) => ({ ...s, cost_usd: round6(s.cost_usd + event.usd) }));
     case 'stage.checkpoint':
@@ -154,6 +156,7 @@ function pendingStage(id: string, index: number, optional: boolean, maxAttempts:
     expected_samples: 0,
     job: null,
     cost_usd: 0,
+    malformed_lines: 0,
     error: null,
     log: stageLogName(index, id),
     outputs,

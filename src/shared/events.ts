@@ -53,6 +53,8 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ ...Base, ...StageRef, type: z.literal('stage.approved'), by: z.string() }),
   /** A stage's cluster job: submitted (its id known), and each change of its state or reason. */
   z.object({ ...Base, ...StageRef, type: z.literal('stage.job'), job: Job }),
+  /** `::pipe:` lines the stage printed that could not be read (warned about in its log), since the last such event. */
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.warned'), malformed: z.number().int().min(1) }),
   /** Each stage's usual duration from the pipeline's history, as the run starts; null where there is none. */
   z.object({
     ...Base,

@@ -73,6 +73,8 @@ export const StageState = z.object({
   /** How many past runs of the stage that figure comes from. */
   expected_samples: z.number().int().default(0),
   cost_usd: z.number(),
+  /** `::pipe:` lines the stage printed that could not be read (each warned about in its log), over all attempts. */
+  malformed_lines: z.number().int().default(0),
   error: StageError.nullable(),
   log: z.string(),
   outputs: z.array(z.string()).default([]),

@@ -35,6 +35,9 @@ export function progressBar(current: number, total: number, width: number, ascii
   return ascii ? `${'#'.repeat(filled)}${'-'.repeat(width - filled)}` : `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
+/** A stage's malformed ::pipe: lines, said where its row is (the lines themselves are in its log). */
+export const malformedText = (count: number): string => `${count} malformed ::pipe: line${count === 1 ? '' : 's'}`;
+
 /** How a listing names a run it cannot read: written by a newer version, left half-made, or corrupt. */
 export function unreadableStatus(error: { code: string }): 'newer' | 'incomplete' | 'corrupt' {
   if (error.code === 'ERR_METADATA_VERSION') return 'newer';

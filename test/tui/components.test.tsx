@@ -45,6 +45,12 @@ describe('RunList', () => {
 });
 
 describe('RunDetail', () => {
+  it("says on a stage's row how many of its ::pipe: lines were malformed", () => {
+    const run = states.running();
+    const stages = run.stages.map((s, i) => (i === 1 ? { ...s, malformed_lines: 3 } : s));
+    expect(frame(<RunDetail run={{ ...run, stages }} stage={1} entityRows={0} width={120} now={NOW} />)).toContain('⚠ 3 malformed ::pipe: lines');
+  });
+
   it('shows a running stage with its substage bar, count, message and ETA', () => {
     const out = frame(<RunDetail run={states.running()} stage={1} entityRows={0} width={100} now={NOW} />);
     expect(out).toMatch(/✔ prepare +1\.0s/);

@@ -30,6 +30,8 @@ export class OutputRouter {
     private readonly write: (data: Buffer | string) => void,
     /** Receives each well-formed protocol line (of a burst of progress lines, the last). */
     private readonly onLine: (line: ProtocolLine) => void,
+    /** Told of each malformed protocol line (after its warning went to the log). */
+    private readonly onMalformed: () => void = () => undefined,
   ) {}
 
   push(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
@@ -108,7 +110,10 @@ export class OutputRouter {
           if (plainStart < lineStart) this.write(buffer.subarray(plainStart, lineStart));
           plainStart = lineEnd;
           if (parsed.kind !== 'malformed') this.deliver(parsed);
-          else this.write(`[pipe-tui] warning: malformed ::pipe: line ignored (${parsed.reason}): ${text.trimEnd()}\n`);
+          else {
+            this.write(`[pipe-tui] warning: malformed ::pipe: line ignored (${parsed.reason}): ${text.trimEnd()}\n`);
+            this.onMalformed();
+          }
         }
       }
       lineStart = lineEnd;

@@ -70,7 +70,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       );
     }
   };
-  const router = new OutputRouter(log, onLine);
+  const malformed = malformedCounter((count) => recorder.emit({ type: 'stage.warned', stage: ctx.index, malformed: count }));
+  const router = new OutputRouter(log, onLine, malformed.add);
 
   // A log that could not be opened (a symlink planted at its path) would lose all the stage says: not started.
   const unloggable = logFailure(logFile);
@@ -121,6 +122,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   }
   router.end();
   progress.flush();
+  malformed.flush();
   await entities;
 
   const error = (await judge(input, exit, stoppedFor, reported, cwd)) ?? logFailure(logFile);
@@ -171,4 +173,32 @@ async function judge(
 function logFailure(logFile: LogFile): StageError | null {
   if (!logFile.failure) return null;
   return { code: 'ERR_IO', message: `could not write the stage log: ${logFile.failure.message}`, exit_code: null, signal: null, stack: null, at: new Date().toISOString() };
+}
+
+/** How often, at most, a stage that keeps printing malformed lines updates its count. */
+const MALFORMED_EVERY_MS = 1000;
+
+// Malformed ::pipe: lines, counted for the stage row: the first is told at once, the rest at most once a second, so a
+// stage printing a million of them costs a handful of events, not a million.
+function malformedCounter(emit: (count: number) => void): { add: () => void; flush: () => void } {
+  let pending = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let told = false;
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (pending > 0) emit(pending);
+    pending = 0;
+  };
+  return {
+    add: () => {
+      pending++;
+      if (!told) {
+        told = true;
+        return flush();
+      }
+      timer ??= setTimeout(flush, MALFORMED_EVERY_MS);
+    },
+    flush,
+  };
 }

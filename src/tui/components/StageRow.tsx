@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
 import { etaText, stageRemainingMs } from '../../shared/eta.js';
 import type { Job, StageState } from '../../shared/metadata-schema.js';
-import { progressBar, statusSymbol, statusTone } from '../../shared/status-symbols.js';
+import { malformedText, progressBar, statusSymbol, statusTone } from '../../shared/status-symbols.js';
 import { toneColor, useDisplay } from '../display.js';
 
 export interface StageRowProps {
@@ -36,6 +36,7 @@ export function StageRow({ stage, selected, width, now }: StageRowProps) {
   // What history expects of a stage still to come.
   if (stage.status === 'pending' && stage.expected_ms !== null) parts.push(`usually ${formatDuration(stage.expected_ms)}`);
   if (stage.status === 'awaiting_approval') parts.push('waits for approval: press a');
+  if (stage.malformed_lines > 0) parts.push(`${display.ascii ? '!' : '⚠'} ${malformedText(stage.malformed_lines)}`);
   if (stage.status === 'running' && stage.progress?.message) parts.push(stage.progress.message);
   if (stage.error && stage.status !== 'running') parts.push(stage.error.code);
   return (
