@@ -24,6 +24,7 @@ import { useKeys } from './hooks/use-keys.js';
 import { useLogView } from './hooks/use-log-view.js';
 import { useNoteFade } from './hooks/use-note-fade.js';
 import { useParamsForm, usePipelines } from './hooks/use-pipelines.js';
+import { useRemoveRun } from './hooks/use-remove-run.js';
 import { useRuns } from './hooks/use-runs.js';
 import { useStageStats } from './hooks/use-stage-stats.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -52,6 +53,7 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
   const note = useCallback((text: string) => dispatch({ type: 'note', note: text }), []);
   const send = useCommands(runs, startDaemon, note, dispatch);
   const wakeDaemon = useStartDaemon(runs, note);
+  const remove = useRemoveRun(workspace, note);
   const pipelines = usePipelines(workspace, ui.overlay === 'picker');
   const names = (pipelines ?? []).map((p) => p.name);
   const openForm = useParamsForm(workspace, dispatch, note);
@@ -70,7 +72,7 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
   const entityText = useEntityContent(files.entity, entity);
   const entityRows = Math.max(3, rows - 4);
   const screen = { entityLines: entityText?.split('\n').length ?? 0, pageRows: entityRows, daemonUp: runs.connection === 'live' };
-  useKeys({ ui, context: keyContext(view, names, userInfo().username, screen), logFile: files.log, dispatch, exit, send, openForm, startDaemon: wakeDaemon, page: log.page });
+  useKeys({ ui, context: keyContext(view, names, userInfo().username, screen), logFile: files.log, dispatch, exit, send, openForm, startDaemon: wakeDaemon, remove, page: log.page });
 
   const listShown = ui.overlay === null || ui.overlay === 'confirm' || ui.overlay === 'search';
   return (

@@ -85,7 +85,16 @@ export function watchRunFolders(workspace: string, onChange: (entries: Map<strin
     .then((list) => list.filter((d) => d.isDirectory()).forEach((d) => found(path.join(root, d.name))))
     .catch(() => undefined);
   const folders: FSWatcher = watch(root, { depth: 0, ignoreInitial: false });
-  folders.on('addDir', (dir) => dir !== root && found(dir));
+  // A workspace with no runs/ yet (a first run is about to make it): chokidar reports the folder's birth but not
+  // what is made inside it, so it is watched afresh once it exists (the fresh scan finds what came meanwhile).
+  let rootSeen = false;
+  folders.on('addDir', (dir) => {
+    if (dir !== root) return found(dir);
+    if (rootSeen) return;
+    rootSeen = true;
+    folders.unwatch(root);
+    folders.add(root);
+  });
   folders.on('unlinkDir', (dir) => {
     seen.delete(dir);
     if (entries.delete(path.basename(dir))) changed();

@@ -1,7 +1,7 @@
 import { type RunStatus, isTerminal } from '../shared/metadata-schema.js';
 import { shortRunId } from '../shared/names.js';
 import type { Effect, KeyContext, KeyFlags } from './keymap.js';
-import type { Confirm, UiAction, UiState } from './ui-state.js';
+import type { ConfirmAction, UiAction, UiState } from './ui-state.js';
 
 // The main screen's keys: moving through runs, stages and the log, and the commands on the selected run. A command
 // that changes a run asks for `y` first, and one that cannot apply says why instead of asking.
@@ -44,7 +44,7 @@ export function mainKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyConte
 // c, r, a, R and d on the selected run (a folder that cannot be read has no status: the daemon then decides).
 function runCommand(input: string, runId: string, ctx: KeyContext): KeyAnswer {
   const status = ctx.run?.status ?? null;
-  const ask = (question: string, confirm: Omit<Confirm, 'question'>) => act({ type: 'confirm', confirm: { question: `${question}? ${KEEP}`, ...confirm } });
+  const ask = (question: string, confirm: ConfirmAction) => act({ type: 'confirm', confirm: { question: `${question}? ${KEEP}`, ...confirm } });
   switch (input) {
     case 'c':
       if (status && isTerminal(status)) return note(`run ${runId} already finished (${status}): nothing to cancel`);
@@ -66,9 +66,9 @@ function runCommand(input: string, runId: string, ctx: KeyContext): KeyAnswer {
       });
     }
     case 'd':
-      // Deleting is the CLI's (pipe-tui rm); the TUI names the command rather than deleting from a stray key.
+      // The folder goes for good, so after a y, and never under a live run (the removal checks that again).
       if (status && !isTerminal(status)) return note(`run ${runId} is still ${status}: cancel it (c) before deleting it`);
-      return note(`delete with: pipe-tui rm ${runId}`);
+      return ask(`Delete run ${runId} and its folder`, { remove: runId });
     default:
       return none;
   }

@@ -49,7 +49,9 @@ export type Effect =
   | { type: 'log-page'; move: PageMove; runId: string }
   /** Reads a pipeline's params for the form; answered with a `form` action. */
   | { type: 'open-form'; pipeline: string }
-  | { type: 'start-daemon' };
+  | { type: 'start-daemon' }
+  /** Removes a finished run's folder (`d`, then `y`). */
+  | { type: 'remove'; runId: string };
 
 export interface KeyResult {
   state: UiState;
@@ -88,6 +90,7 @@ function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): 
     case 'confirm':
       // y, and only y: any other key (a stray one included) keeps things as they are.
       if (input !== 'y' || !ui.confirm) return act({ type: 'overlay', overlay: null });
+      if ('remove' in ui.confirm) return { actions: [{ type: 'overlay', overlay: null }], effects: [{ type: 'remove', runId: ui.confirm.remove }] };
       return { actions: [{ type: 'overlay', overlay: null }], effects: [{ type: 'command', body: ui.confirm.body, done: ui.confirm.done, select: ui.confirm.select }] };
     case 'search':
       return searchKey(ui, input, key, ctx);

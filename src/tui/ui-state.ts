@@ -24,13 +24,17 @@ export interface RunView {
 export const FOLLOWING: RunView = { stage: null, logTop: null };
 
 /** A command waiting for `y`, asked about one run: it stays that run's even if the selection moves. */
-export interface Confirm {
-  question: string;
-  body: Command;
-  done: string;
-  /** Select the run the command makes (a run started again). */
-  select?: boolean;
-}
+/** What a `y` does: a command to the daemon, or removing a finished run's folder (`d`). */
+export type ConfirmAction =
+  | {
+      body: Command;
+      done: string;
+      /** Select the run the command makes (a run started again). */
+      select?: boolean;
+    }
+  | { remove: string };
+
+export type Confirm = { question: string } & ConfirmAction;
 
 export interface UiState {
   /** The selected run; null selects the newest. */

@@ -94,14 +94,19 @@ describe('notes and keys', () => {
     for (const line of out.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
   });
 
-  it('d on a finished run names the command that deletes it, and the note fades', async () => {
+  it('d then y deletes a finished run and its folder, and the note fades', async () => {
     const ws = await tempWorkspace({ hello: HELLO });
-    await cli(['run', 'hello', '--foreground', '--workspace', ws]);
+    const ran = await cli(['run', 'hello', '--foreground', '--json', '--workspace', ws]);
+    const runId = JSON.parse(ran.stdout).run_id as string;
     const { app, screen } = mount(ws);
     await screen(/✔ hello/);
     app.stdin.write('d');
-    await screen(/delete with: pipe-tui rm \d{8}-\d{6}-\d{3}-\w+/);
-    await screen(/^(?![\s\S]*delete with)/, 'the note to fade');
+    await screen(/Delete run \d{8}-\d{6}-\d{3}-\w+ and its folder\?/);
+    app.stdin.write('y');
+    await screen(new RegExp(`deleted run ${runId}`));
+    expect(existsSync(path.join(ws, 'runs', runId))).toBe(false);
+    await screen(/No runs yet/);
+    await screen(/^(?![\s\S]*deleted run)/, 'the note to fade');
   });
 
   it('R runs the selected run again with its params after y, and selects the new run', async () => {

@@ -131,14 +131,17 @@ describe('commands ask first', () => {
     expect(c.effects).toEqual([]);
   });
 
-  it('R runs the selected run again, with its pipeline and params, after y; d on a finished run names the CLI command', () => {
+  it('R runs the selected run again, with its pipeline and params, after y; d deletes a finished run after y', () => {
     const run = { ...succeeded(OLD), pipeline_file: 'pipelines/podcast.yaml', params: { topic: 'rain' } };
     const asked = press(initialUi, [entry(run)], 'R');
     expect(asked.effects).toEqual([]);
     expect(press(asked.state, [entry(run)], 'y').effects).toEqual([
       { type: 'command', body: { command: 'run', pipeline: 'pipelines/podcast.yaml', params: { topic: 'rain' } }, done: 'started podcast again', select: true },
     ]);
-    expect(press(initialUi, [entry(run)], 'd').state.note).toBe(`delete with: pipe-tui rm ${OLD}`);
+    const del = press(initialUi, [entry(run)], 'd');
+    expect(del.effects).toEqual([]);
+    expect(press(del.state, [entry(run)], 'y').effects).toEqual([{ type: 'remove', runId: OLD }]);
+    expect(press(del.state, [entry(run)], 'n').effects).toEqual([]);
     expect(press(initialUi, waiting, 'd').state.note).toMatch(/still awaiting_approval: cancel it \(c\) before deleting it/);
   });
 });

@@ -15,6 +15,8 @@ export interface KeyWiring {
   send: Send;
   openForm: (pipeline: string) => void;
   startDaemon: () => void;
+  /** Removes a finished run's folder. */
+  remove: (runId: string) => void;
   page: (move: PageMove) => Promise<number | null>;
 }
 
@@ -44,6 +46,8 @@ function perform(effect: Effect, latest: RefObject<KeyWiring>): void {
       return w.openForm(effect.pipeline);
     case 'start-daemon':
       return w.startDaemon();
+    case 'remove':
+      return w.remove(effect.runId);
     case 'log-page': {
       // The answer applies only to the log it was asked of, should the selection move meanwhile.
       const file = w.logFile;
