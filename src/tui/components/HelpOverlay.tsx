@@ -14,7 +14,7 @@ export const KEYS = (g: Glyphs): [string, string][] => [
   ['c', 'cancel the selected run (y confirms)'],
   ['r', 'resume the selected run from its first stage not done (y confirms)'],
   ['a', "approve the selected run's waiting stage (y confirms)"],
-  ['d', 'how to delete the selected run (pipe-tui rm)'],
+  ['d', 'delete the selected finished run and its folder (y confirms)'],
   ['e', "the selected run's entities; Enter shows one"],
   ['s', "the selected run's timeline and its stages' recent durations"],
   ['D', 'start the daemon (after pipe-tui daemon stop)'],
