@@ -50,7 +50,9 @@ describeTerminal('a newcomer in a real terminal (tmux, 80x24)', () => {
     await s.keys('Enter');
     const opened = await s.waitForScreen(/log: publish[\s\S]*no output yet/);
     expect(opened).not.toMatch(/train line|prep-out/);
-    expect(opened).toMatch(/› ⏸ publish/);
+    // Queued a moment on a busy machine, then at its gate: the pane still names publish, still without output.
+    const waiting = await s.waitForScreen(/› ⏸ publish[\s\S]*log: publish[\s\S]*no output yet/);
+    expect(waiting).not.toMatch(/train line|prep-out/);
     await s.keys('j');
     await s.waitForScreen(/› ✔ train[\s\S]*› ✔ prep[\s\S]*log: prep \(following\)[\s\S]*prep-out/);
     await s.keys('k');

@@ -179,8 +179,9 @@ describeSlurm('a Slurm stage in the TUI (tmux)', () => {
     try {
       await session.waitForScreen(/● live/, 15_000);
       await session.keys('n', 'p', 'Enter');
-      const running = await session.waitForScreen(/▶ work +slurm \d+ RUNNING/, 30_000);
-      expect(running).toMatch(/\d\/6/);
+      // The job's id and state, then its progress as the job reports it (the job may run a moment before its first line).
+      await session.waitForScreen(/▶ work +slurm \d+ RUNNING/, 30_000);
+      await session.waitForScreen(/▶ work +slurm \d+ RUNNING[^\n]*\d\/6/, 30_000);
       await session.waitForScreen(/✔ work +slurm \d+/, 30_000);
     } finally {
       await session.kill();
