@@ -89,8 +89,7 @@ export class RunManager {
     return run.recorder.state;
   }
 
-  // Answers with the state the approval made: the gate's release lets the runner go on a moment later, so the
-  // reply waits for its stage.approved event (or the run's end) rather than tell the state from before.
+  // Answers with the state the approval made: it waits for the stage.approved event (or the run's end).
   async approve(runId: string, by: string): Promise<RunMetadata> {
     const run = this.live.get(runId);
     const state = run?.recorder.state;
