@@ -11,26 +11,31 @@ export const hasTmux = (() => {
   }
 })();
 
-const SOCKET = `pipe-tui-test-${process.pid}`;
-const tmux = (...args: string[]) => execa('tmux', ['-L', SOCKET, ...args], { reject: false });
+// Each session on a server of its own: killing a test's last session ends its server, and a session started that
+// instant on the same server failed with "server exited unexpectedly" (seen on a loaded machine).
+const tmuxOn = (socket: string) => (...args: string[]) => execa('tmux', ['-L', socket, ...args], { reject: false });
 
 export class TmuxSession {
-  private constructor(readonly name: string) {}
+  private readonly tmux: ReturnType<typeof tmuxOn>;
+
+  private constructor(readonly name: string) {
+    this.tmux = tmuxOn(`pipe-tui-test-${process.pid}-${name}`);
+  }
 
   static async start(command: string, options: { width?: number; height?: number; env?: Record<string, string> } = {}): Promise<TmuxSession> {
-    const name = `s${Math.random().toString(36).slice(2, 8)}`;
+    const session = new TmuxSession(`s${Math.random().toString(36).slice(2, 8)}`);
     const env = Object.entries(options.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    const started = await tmux('new-session', '-d', '-s', name, '-x', String(options.width ?? 80), '-y', String(options.height ?? 24), ...env, command);
+    const started = await session.tmux('new-session', '-d', '-s', session.name, '-x', String(options.width ?? 80), '-y', String(options.height ?? 24), ...env, command);
     if (started.exitCode !== 0) throw new Error(`tmux new-session failed: ${started.stderr}`);
-    return new TmuxSession(name);
+    return session;
   }
 
   async capture(): Promise<string> {
-    return String((await tmux('capture-pane', '-p', '-t', this.name)).stdout);
+    return String((await this.tmux('capture-pane', '-p', '-t', this.name)).stdout);
   }
 
   async keys(...keys: string[]): Promise<void> {
-    await tmux('send-keys', '-t', this.name, ...keys);
+    await this.tmux('send-keys', '-t', this.name, ...keys);
   }
 
   /** Waits until the screen shows `pattern`; fails with the last screen in the message. */
@@ -47,6 +52,6 @@ export class TmuxSession {
   }
 
   async kill(): Promise<void> {
-    await tmux('kill-session', '-t', this.name);
+    await this.tmux('kill-session', '-t', this.name);
   }
 }
