@@ -1,7 +1,8 @@
-import { isTerminal } from '../shared/metadata-schema.js';
+import type { RunEvent } from '../shared/events.js';
+import { type RunMetadata, isTerminal } from '../shared/metadata-schema.js';
 import { LiveView } from './live-view.js';
 import { PlainPrinter } from './plain-printer.js';
-import { RunFeed } from './run-feed.js';
+import { FeedClient } from '../client/feed-client.js';
 
 /** Exit codes of a finished run, shared by `run --foreground` and `run --follow`. */
 export const exitCodeFor = (status: string): number => (status === 'succeeded' ? 0 : status === 'cancelled' ? 130 : 1);
@@ -29,7 +30,8 @@ export async function followRun(workspace: string, runId: string, json: boolean,
       finish(130);
     };
     process.on('SIGINT', onSigint);
-    const feed = new RunFeed(workspace, runId, (event, state) => {
+    const onEvent = (event: RunEvent, state: RunMetadata): void => {
+      if (event.run_id !== runId) return;
       live?.update(state);
       plain?.event(event, state);
       if (!isTerminal(state.status)) return;
@@ -39,7 +41,8 @@ export async function followRun(workspace: string, runId: string, json: boolean,
         await plain?.drained();
         if (json) process.stdout.write(`${JSON.stringify({ run_id: runId, status: state.status, error: state.error })}\n`);
       });
-    });
+    };
+    const feed = new FeedClient({ workspace, runs: [runId], fromFirstEvent: true, onEvent });
     feed.start().catch(() => finish(1));
   });
 }

@@ -14,6 +14,11 @@ export interface FeedClientOptions {
   runs: 'all' | string[];
   /** Start a daemon when none answers. */
   startDaemon?: boolean;
+  /**
+   * Of a list of runs, every event from the first (replayed from events.ndjson) rather than a snapshot of the run as
+   * it is on joining: `run --follow` joins after the run was queued, and a quick stage would never be told.
+   */
+  fromFirstEvent?: boolean;
   /** Called after every change of runs, circuits or status. */
   onChange?: (client: FeedClient) => void;
   /** Called with each event applied, after the state changed. */
@@ -67,7 +72,8 @@ export class FeedClient {
   }
 
   private resubscribe(): void {
-    const since = Object.fromEntries([...this.runs].map(([id, run]) => [id, run.seq]));
+    const first = this.options.fromFirstEvent && this.options.runs !== 'all' ? this.options.runs.map((id) => [id, 0]) : [];
+    const since = Object.fromEntries([...first, ...[...this.runs].map(([id, run]) => [id, run.seq])]);
     this.connection?.subscribe(this.options.runs, since);
   }
 
