@@ -21,3 +21,6 @@ export function printJson(value: unknown): void {
 }
 
 export const usageError = (message: string): PipeError => new PipeError('ERR_USAGE', message);
+
+/** A daemon slow to start says what it is doing, on stderr, so a script's stdout stays clean. */
+export const saySlow = (text: string): void => void process.stderr.write(`pipe-tui: ${text}\n`);

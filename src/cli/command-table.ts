@@ -68,7 +68,8 @@ const TABLE: CommandSpec[] = [
     options: [
       { flags: '--status <status>', description: 'only runs with this status (queued, running, awaiting_approval, succeeded, failed, cancelled, interrupted, corrupt…)' },
       { flags: '--pipeline <name>', description: 'only runs of this pipeline' },
-      { flags: '--limit <n>', description: 'at most n runs (the newest)' },
+      { flags: '--since <when>', description: 'only runs created since then: a duration back from now (2h, 7d) or a date (2026-11-30)' },
+      { flags: '--limit <n>', description: 'at most n runs, the newest (default: what fits the terminal; all when piped or with --json)' },
     ],
     run: async (_args, options) => (await import('./commands/ls.js')).lsCommand(options),
   },

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { DaemonConnection } from '../client/daemon-connection.js';
-import { START_TIMEOUT_MS, startDaemon, waitUntilReachable } from '../client/daemon-launcher.js';
+import { SLOW_START_MS, START_LIMIT_MS, START_TIMEOUT_MS, slowStartText, startDaemon, waitUntilReachable } from '../client/daemon-launcher.js';
 import type { DaemonOptions } from '../daemon/server/daemon-main.js';
 import { listenTcp } from '../daemon/server/listen-tcp.js';
 import { parseListenAddress } from '../shared/listen-address.js';
@@ -64,8 +64,9 @@ export async function startDaemonCommand(workspace: string, flags: DaemonFlags):
   if (flags.listen !== undefined) await probeListen(flags.listen);
   const logSize = sizeOf(paths.log);
   const child = startDaemon(workspace, args);
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  do {
+  const began = Date.now();
+  let said = '';
+  for (;;) {
     const connection = await DaemonConnection.connect({ socket: paths.socket }).catch(() => null);
     if (connection) {
       connection.close();
@@ -78,14 +79,21 @@ export async function startDaemonCommand(workspace: string, flags: DaemonFlags):
       if (holder !== null && holder !== child) return waitForOther(workspace, flags, args);
       throw diedAtStart(paths.log, logSize, child);
     }
+    // Alive, so starting (recovering runs, reading a large index): waited for, and said so when it is slow.
+    const waited = Date.now() - began;
+    if (waited >= START_LIMIT_MS) break;
+    if (waited >= SLOW_START_MS) {
+      const text = slowStartText(paths.log, logSize, child);
+      if (text !== said) process.stderr.write(`pipe-tui: ${(said = text)}\n`);
+    }
     await new Promise((r) => setTimeout(r, 50));
-  } while (Date.now() < deadline);
-  throw new PipeError('ERR_DAEMON_UNREACHABLE', `the daemon (pid ${child}) did not answer on ${paths.socket} within ${START_TIMEOUT_MS / 1000} s; see ${paths.log}`);
+  }
+  throw new PipeError('ERR_DAEMON_UNREACHABLE', `the daemon (pid ${child}) did not answer on ${paths.socket} within ${START_LIMIT_MS / 60_000} minutes; see ${paths.log}`);
 }
 
 async function waitForOther(workspace: string, flags: DaemonFlags, args: string[]): Promise<void> {
   if (args.length) throw alreadyRunning(workspace, flags, args);
-  (await waitUntilReachable(workspace, START_TIMEOUT_MS)).close();
+  (await waitUntilReachable(workspace, START_TIMEOUT_MS, { onSlow: (text) => process.stderr.write(`pipe-tui: ${text}\n`) })).close();
 }
 
 function alreadyRunning(workspace: string, flags: DaemonFlags, args: string[]): PipeError {

@@ -1,11 +1,12 @@
 import type { RunSummary } from '../shared/metadata-schema.js';
+import type { IndexEntry } from '../shared/run-index-entry.js';
 import { unreadableStatus } from '../shared/status-symbols.js';
 import type { SummaryRead } from '../workspace/run-reader.js';
 
 // One line of `ls --json`: enough to list and pick, without the stages' detail.
-export function summarize(read: SummaryRead): Record<string, unknown> {
+export function summarize(read: SummaryRead | { ok: true; run: IndexEntry }): Record<string, unknown> {
   if (!read.ok) return { run_id: read.runId, status: unreadableStatus(read.error), error: { code: read.error.code, message: read.error.message } };
-  const run: RunSummary = read.run;
+  const run: Omit<RunSummary, 'schema_version'> = read.run;
   return {
     run_id: run.run_id,
     pipeline: run.pipeline,

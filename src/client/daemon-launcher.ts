@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PipeError } from '../shared/errors.js';
-import { lockHolder } from '../workspace/daemon-pid.js';
+import { isAlive, lockHolder } from '../workspace/daemon-pid.js';
 import { clearStopped, stoppedMark } from '../workspace/daemon-stopped.js';
 import { daemonPaths } from '../workspace/layout.js';
 import { DaemonConnection } from './daemon-connection.js';
@@ -10,8 +10,15 @@ import { DaemonConnection } from './daemon-connection.js';
 // The daemon is this same program: the script node was started with (bin/pipe-tui.js), or what a test names.
 const entry = (): string => process.env.PIPE_TUI_ENTRY ?? process.argv[1] ?? fileURLToPath(import.meta.url);
 
-/** How long a command waits for a daemon it started to answer. */
+/**
+ * How long a command waits for a daemon to answer when no daemon process is seen starting. While one is (it holds
+ * the lock, or is the child just spawned) the wait goes on, up to START_LIMIT_MS: a daemon recovering many runs is
+ * slow, not dead.
+ */
 export const START_TIMEOUT_MS = 5000;
+export const START_LIMIT_MS = 10 * 60_000;
+/** A wait longer than this says what the daemon is doing (its log's last line). */
+export const SLOW_START_MS = 2000;
 const POLL_MS = 50;
 
 /**
@@ -31,6 +38,8 @@ export interface EnsureOptions {
   timeoutMs?: number;
   /** Flags handed on to `daemon run` (`daemon start --listen …`). */
   args?: string[];
+  /** Told what a slow-starting daemon is doing (its log's last line), when it changes. */
+  onSlow?: (text: string) => void;
 }
 
 /** Connects to the workspace's daemon, starting it (detached) when none answers and none is starting. */
@@ -49,24 +58,79 @@ export async function ensureDaemon(workspace: string, options: EnsureOptions = {
     throw new PipeError('ERR_DAEMON_UNREACHABLE', `no daemon runs for ${workspace}: it was stopped on purpose (pipe-tui daemon stop${mark.at ? `, ${mark.at}` : ''}); pipe-tui daemon start starts it again`);
   }
   // A daemon holding the lock is starting up (recovery can take a while): wait for it rather than race it.
-  if (lockHolder(paths.pid) === null) startDaemon(workspace, options.args);
-  return waitUntilReachable(workspace, options.timeoutMs ?? START_TIMEOUT_MS);
+  const from = sizeOf(paths.log);
+  const child = lockHolder(paths.pid) === null ? startDaemon(workspace, options.args) : undefined;
+  return waitUntilReachable(workspace, options.timeoutMs ?? START_TIMEOUT_MS, { child, onSlow: options.onSlow, logFrom: from });
 }
 
-/** The one wait loop: connects as soon as the daemon answers, or fails with where to look. */
-export async function waitUntilReachable(workspace: string, timeoutMs: number): Promise<DaemonConnection> {
+export interface WaitOptions {
+  /** The daemon process just spawned: while it lives, it is starting. */
+  child?: number;
+  onSlow?: (text: string) => void;
+  /** Where daemon.log stood before the start: its lines after that are this start's. */
+  logFrom?: number;
+}
+
+/**
+ * The one wait loop: connects as soon as the daemon answers. Waits past `timeoutMs` while a daemon process is
+ * starting (up to START_LIMIT_MS), saying what it does when slow; fails with where to look once none is.
+ */
+export async function waitUntilReachable(workspace: string, timeoutMs: number, options: WaitOptions = {}): Promise<DaemonConnection> {
   const paths = daemonPaths(workspace);
-  const deadline = Date.now() + timeoutMs;
+  const began = Date.now();
+  const from = options.logFrom ?? sizeOf(paths.log);
+  let said = '';
   let last: unknown;
-  do {
+  for (;;) {
     try {
       return await DaemonConnection.connect({ socket: paths.socket });
     } catch (error) {
       last = error;
     }
+    const waited = Date.now() - began;
+    const starting = (options.child !== undefined && isAlive(options.child)) || lockHolder(paths.pid) !== null;
+    if (waited >= (starting ? START_LIMIT_MS : timeoutMs)) break;
+    if (waited >= SLOW_START_MS && options.onSlow && starting) {
+      const text = slowStartText(paths.log, from, options.child);
+      if (text !== said) options.onSlow((said = text));
+    }
     await new Promise((r) => setTimeout(r, POLL_MS));
-  } while (Date.now() < deadline);
-  throw new PipeError('ERR_DAEMON_UNREACHABLE', `the daemon did not answer on ${paths.socket} within ${timeoutMs / 1000} s; see ${paths.log} (${String(last)})`, { cause: last });
+  }
+  throw new PipeError('ERR_DAEMON_UNREACHABLE', `the daemon did not answer on ${paths.socket} within ${Math.round((Date.now() - began) / 1000)} s; see ${paths.log} (${String(last)})`, { cause: last });
+}
+
+export function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What a slow-starting daemon is doing, from its log's last line since `from`. */
+export function slowStartText(log: string, from: number, pid?: number): string {
+  const line = lastLogLine(log, from);
+  return `the daemon${pid === undefined ? '' : ` (pid ${pid})`} is starting${line ? `: ${line}` : ''}`;
+}
+
+// The daemon's last log line since `from`, without its time stamp: what it is doing now.
+function lastLogLine(file: string, from: number): string {
+  try {
+    const size = statSync(file).size;
+    const start = Math.max(from, size - 4096);
+    if (size <= start) return '';
+    const buffer = Buffer.alloc(size - start);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, buffer, 0, buffer.length, start);
+    } finally {
+      closeSync(fd);
+    }
+    const lines = buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    return (lines.at(-1) ?? '').replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '').slice(0, 200);
+  } catch {
+    return '';
+  }
 }
 
 // Its own session and process group, stdin closed, output to .pipe-tui/daemon.log: the SIGHUP of a closing

@@ -1,4 +1,6 @@
-import { listRunIds, readRun, readSummariesSync } from './run-reader.js';
+import { isTerminal } from '../shared/metadata-schema.js';
+import { listAllRuns } from './run-listing.js';
+import { readRun } from './run-reader.js';
 
 // The runs a daemon holds, read from their folders (every status change reaches metadata.json at once), so that a
 // daemon that does not answer (stopped with SIGSTOP, stuck) can still be told what stopping it would do.
@@ -18,8 +20,7 @@ export interface HeldRun {
 
 /** Queued runs, and runs running or waiting for approval under daemon `pid`; newest first. */
 export async function daemonRuns(workspace: string, pid: number): Promise<HeldRun[]> {
-  const ids = await listRunIds(workspace);
-  const live = readSummariesSync(workspace, ids).flatMap((read) => (read.ok && ['queued', 'running', 'awaiting_approval'].includes(read.run.status) ? [read.run.run_id] : []));
+  const live = (await listAllRuns(workspace)).flatMap((listed) => (listed.ok && !isTerminal(listed.run.status) ? [listed.run.run_id] : []));
   const held: HeldRun[] = [];
   for (const runId of live) {
     const read = await readRun(workspace, runId);

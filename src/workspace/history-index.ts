@@ -65,6 +65,19 @@ export class HistoryIndex {
     });
   }
 
+  /** Whether some stage holds more than twice the records kept: time to compact the file. */
+  protected oversized(): boolean {
+    for (const stages of this.byPipeline.values()) for (const list of stages.values()) if (list.length > 2 * KEEP_PER_STAGE) return true;
+    return false;
+  }
+
+  /** The records a compacted file holds: each stage's last KEEP_PER_STAGE, oldest end first. */
+  protected kept(): HistoryRecord[] {
+    const all: HistoryRecord[] = [];
+    for (const stages of this.byPipeline.values()) for (const list of stages.values()) all.push(...list.slice(-KEEP_PER_STAGE));
+    return all.sort((a, b) => a.ended_at.localeCompare(b.ended_at));
+  }
+
   /** Whether a record is already held. */
   protected has(record: HistoryRecord): boolean {
     return this.seen.has(recordKey(record));
@@ -120,6 +133,27 @@ export class HistoryIndex {
     list.push(record);
     stages.set(record.stage, list);
   }
+}
+
+/**
+ * How many records of each stage of each pipeline the index keeps: ETAs use the last RECENT, stats these. A year
+ * of hourly runs is 8 760 runs; the index of 100 000 runs stays a few megabytes.
+ */
+export const KEEP_PER_STAGE = 1000;
+
+/** Each stage's last KEEP_PER_STAGE records, oldest end first. */
+export function keepRecent(records: HistoryRecord[]): HistoryRecord[] {
+  const count = new Map<string, number>();
+  const kept: HistoryRecord[] = [];
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i] as HistoryRecord;
+    const key = `${r.pipeline}\0${r.stage}`;
+    const n = count.get(key) ?? 0;
+    if (n >= KEEP_PER_STAGE) continue;
+    count.set(key, n + 1);
+    kept.push(r);
+  }
+  return kept.reverse();
 }
 
 /** Every ended stage of every readable run folder, oldest end first: what the index holds when it is whole. */

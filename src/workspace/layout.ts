@@ -56,6 +56,8 @@ export function daemonPaths(workspace: string) {
     circuits: path.join(dir, 'circuits.json'),
     /** Every finished stage, one line each: ETAs and stats read it (history-index.ts). */
     history: path.join(dir, 'history.ndjson'),
+    /** Every run's listing, one line per change: `ls` and the TUI list from it (run-index.ts). */
+    runIndex: path.join(dir, 'runs.ndjson'),
     logindWarned: path.join(dir, 'logind-warned'),
     /** Written by `daemon stop`: the daemon was stopped on purpose, so a client that merely connects does not start it again (daemon-stopped.ts). */
     stopped: path.join(dir, 'stopped'),

@@ -5,6 +5,7 @@ import { PipeError } from '../shared/errors.js';
 import { type RunStatus, isTerminal } from '../shared/metadata-schema.js';
 import { EVENTS_FILE, METADATA_FILE, runDir, runsDir } from './layout.js';
 import { foldEvents } from './run-events.js';
+import { indexRemovals } from './run-index-append.js';
 import { type RunRead, isHalfMade, parseMetadata } from './run-reader.js';
 
 // Deleting run folders (`rm`, `prune`): the one write to runs/ outside the engine, so it is careful. Only a real
@@ -48,6 +49,7 @@ export async function removeRun(workspace: string, runId: string): Promise<void>
     throw new PipeError('ERR_RUN_STATE', `run ${runId} became ${state.status} as it was being removed; it was left in place`);
   }
   await rm(aside, { recursive: true, force: true });
+  indexRemovals(workspace, [runId]);
 }
 
 type State = Omit<Removable, 'run_id' | 'bytes'>;

@@ -2,7 +2,7 @@ import type { Command } from '../../shared/protocol.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { ensureDaemon } from '../../client/daemon-launcher.js';
 import { readRun } from '../../workspace/run-reader.js';
-import { printJson } from '../cli-output.js';
+import { printJson, saySlow } from '../cli-output.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
 /**
@@ -15,7 +15,7 @@ const CANCEL_TIMEOUT_MS = 120_000;
 // the command has taken effect, so the status printed is the run's after it.
 export async function controlCommand(body: Command, options: CommonOptions, done: string): Promise<number> {
   const workspace = resolveWorkspace(options);
-  const connection = await ensureDaemon(workspace);
+  const connection = await ensureDaemon(workspace, { onSlow: saySlow });
   try {
     const result = await connection.request(body, body.command === 'cancel' ? { timeoutMs: CANCEL_TIMEOUT_MS } : {});
     if (options.json) printJson(result);

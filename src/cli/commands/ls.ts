@@ -2,8 +2,10 @@ import { formatDuration } from '../../shared/duration.js';
 import { PipeError } from '../../shared/errors.js';
 import { RUN_STATUSES } from '../../shared/metadata-schema.js';
 import { statusSymbol, unreadableStatus } from '../../shared/status-symbols.js';
-import { isHalfMade, listRunIds, readSummariesWithSync, type SummaryRead } from '../../workspace/run-reader.js';
-import { type RunTimes, runTimes } from '../../workspace/run-times.js';
+import type { IndexEntry } from '../../shared/run-index-entry.js';
+import { parseDuration } from '../../shared/duration.js';
+import { type ListedRun, listAllRuns, listNewestRuns } from '../../workspace/run-listing.js';
+import type { RunTimes } from '../../workspace/run-times.js';
 import { printJson } from '../cli-output.js';
 import { readOpenCircuits } from '../../workspace/circuits-file.js';
 import { daemonPaths } from '../../workspace/layout.js';
@@ -16,33 +18,32 @@ export interface LsOptions extends CommonOptions {
   status?: string;
   pipeline?: string;
   limit?: string;
+  since?: string;
 }
 
 /** What --status takes: a run's status, or how an unreadable run is listed. */
 const STATUSES: readonly string[] = [...RUN_STATUSES, 'corrupt', 'newer', 'incomplete'];
 
-type Listed = { read: SummaryRead; times: RunTimes | null };
-
-// Runs, newest first. A corrupt run is listed as such, never hidden and never fatal.
+// Runs, newest first, from the runs index (src/workspace/run-listing.ts): `--limit 50` of 100 000 runs reads the
+// index's last lines and one directory. A corrupt run is listed as such, never hidden and never fatal.
 export async function lsCommand(options: LsOptions): Promise<number> {
   const workspace = resolveWorkspace(options);
-  const limit = limitOf(options.limit);
+  // On a terminal, a screenful unless asked for more: 100 000 runs scrolling past help nobody.
+  const screenful = options.limit === undefined && !options.json && process.stdout.isTTY ? Math.max(5, (process.stdout.rows || 24) - 3) : null;
+  const limit = screenful ?? limitOf(options.limit);
   if (options.status !== undefined && !STATUSES.includes(options.status)) {
     throw new PipeError('ERR_USAGE', `--status takes one of ${STATUSES.join(', ')}; not ${JSON.stringify(options.status.slice(0, 40))}`);
   }
-  const filtered = options.status !== undefined || options.pipeline !== undefined;
+  const since = sinceOf(options.since);
+  const filtered = options.status !== undefined || options.pipeline !== undefined || since !== null;
   const now = Date.now();
-  let ids = await listRunIds(workspace);
-  // Without a filter the newest `limit` are the answer: only they are read.
-  if (!filtered && limit !== null) ids = ids.slice(0, limit);
-  // A folder without metadata.json is a run being created this instant, not a run yet, unless it was left half-made.
-  let runs: Listed[] = readSummariesWithSync(workspace, ids, (json) => runTimes(json, now))
-    .map(({ read, extra }) => ({ read, times: extra }))
-    .filter(({ read }) => read.ok || read.error.code !== 'ERR_RUN_NOT_FOUND' || isHalfMade(workspace, read.runId));
-  if (filtered) runs = runs.filter(({ read }) => matches(read, options));
+  // Without a filter the newest `limit` are the answer: only their lines are read.
+  let runs = !filtered && limit !== null ? await listNewestRuns(workspace, limit + 1) : await listAllRuns(workspace);
+  if (filtered) runs = runs.filter((listed) => matches(listed, options, since));
+  const more = limit !== null && runs.length > limit;
   if (limit !== null) runs = runs.slice(0, limit);
   if (options.json) {
-    printJson(runs.map(({ read, times }) => (read.ok ? { ...summarize(read), active_ms: times?.active_ms ?? null } : summarize(read))));
+    printJson(runs.map((listed) => (listed.ok ? { ...summarize(listed), active_ms: timesOf(listed.run, now).active_ms } : summarize(listed))));
     return 0;
   }
   if (runs.length === 0) {
@@ -51,6 +52,7 @@ export async function lsCommand(options: LsOptions): Promise<number> {
   }
   const header = [' ', 'RUN', 'PIPELINE', 'STATUS', 'STAGES', 'AGE', 'TOOK'];
   process.stdout.write(`${table([header, ...runs.map((listed) => row(listed, now))])}\n`);
+  if (more && screenful !== null) process.stdout.write(`newest ${limit} shown; more with --limit N, or all with ls | cat\n`);
   for (const c of readOpenCircuits(daemonPaths(workspace).circuits)) {
     process.stdout.write(`circuit ${c.key} is open until ${c.open_until} (${c.failures} failures in a row): its stages fail fast with ERR_CIRCUIT_OPEN\n`);
   }
@@ -64,19 +66,49 @@ function limitOf(text: string | undefined): number | null {
   return n;
 }
 
-function matches(read: SummaryRead, options: LsOptions): boolean {
-  const status = read.ok ? read.run.status : unreadableStatus(read.error);
+// `--since 2d` or an ISO date: runs created since then.
+function sinceOf(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const at = /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : Date.now() - parseDurationOr(text);
+  if (!Number.isFinite(at)) throw new PipeError('ERR_USAGE', `--since takes a duration (2h, 7d) or a date (2026-11-30); not ${JSON.stringify(text.slice(0, 40))}`);
+  return at;
+}
+
+function parseDurationOr(text: string): number {
+  try {
+    return parseDuration(text) ?? Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function matches(listed: ListedRun, options: LsOptions, since: number | null): boolean {
+  const status = listed.ok ? listed.run.status : unreadableStatus(listed.error);
   if (options.status !== undefined && status !== options.status) return false;
-  // An unreadable run has no pipeline to match.
-  return options.pipeline === undefined || (read.ok && read.run.pipeline === options.pipeline);
+  // An unreadable run has no pipeline or time to match.
+  if (since !== null && (!listed.ok || Date.parse(listed.run.created_at) < since)) return false;
+  return options.pipeline === undefined || (listed.ok && listed.run.pipeline === options.pipeline);
+}
+
+/** Its clock time and running time (see run-times.ts), from its listing. */
+function timesOf(run: IndexEntry, now: number): RunTimes {
+  if (run.started_at === null) return { wall_ms: null, active_ms: null };
+  const wall = Math.max(0, (run.ended_at ? Date.parse(run.ended_at) : now) - Date.parse(run.started_at));
+  return { wall_ms: wall, active_ms: Math.min(run.active_ms ?? 0, wall) };
 }
 
 const describeFilter = (options: LsOptions): string =>
-  [options.status !== undefined ? `--status ${options.status}` : '', options.pipeline !== undefined ? `--pipeline ${options.pipeline}` : ''].filter(Boolean).join(' ');
+  [
+    options.status !== undefined ? `--status ${options.status}` : '',
+    options.pipeline !== undefined ? `--pipeline ${options.pipeline}` : '',
+    options.since !== undefined ? `--since ${options.since}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 
-function row({ read, times }: Listed, now: number): string[] {
-  if (!read.ok) return ['!', read.runId, '?', unreadableStatus(read.error), '', '', read.error.code];
-  const run = read.run;
+function row(listed: ListedRun, now: number): string[] {
+  if (!listed.ok) return ['!', listed.runId, '?', unreadableStatus(listed.error), '', '', listed.error.code];
+  const run = listed.run;
   const age = `${formatDuration(Math.max(0, now - Date.parse(run.created_at)))} ago`;
-  return [statusSymbol(run.status), run.run_id, run.pipeline, run.status, run.current_state.progress, age, times ? tookText(times) : ''];
+  return [statusSymbol(run.status), run.run_id, run.pipeline, run.status, run.current_state.progress, age, tookText(timesOf(run, now))];
 }

@@ -4,7 +4,7 @@ import { toPipeError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/metadata-schema.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
 import { listPipelineNames, loadPipeline } from '../../workspace/pipeline-files.js';
-import { listRunIds, readSummariesSync } from '../../workspace/run-reader.js';
+import { listAllRuns } from '../../workspace/run-listing.js';
 import { printJson } from '../cli-output.js';
 import { table } from '../table.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
@@ -24,8 +24,8 @@ interface Listed {
 // reads it; the runs are listed once, newest first, so each pipeline's first is its last run.
 export async function pipelinesCommand(options: CommonOptions): Promise<number> {
   const workspace = resolveWorkspace(options);
-  const last = new Map<string, RunSummary>();
-  for (const read of readSummariesSync(workspace, await listRunIds(workspace))) {
+  const last = new Map<string, Pick<RunSummary, 'run_id' | 'status' | 'created_at'>>();
+  for (const read of await listAllRuns(workspace)) {
     if (read.ok && !last.has(read.run.pipeline)) last.set(read.run.pipeline, read.run);
   }
   const listed: Listed[] = [];

@@ -6,7 +6,7 @@ import { TERMINAL_RUN_STATUSES } from '../../shared/metadata-schema.js';
 import { unreadableStatus } from '../../shared/status-symbols.js';
 import { type Removable, checkRemovable, removeRun } from '../../workspace/run-removal.js';
 import { runDir } from '../../workspace/layout.js';
-import { listRunIds, readSummariesSync } from '../../workspace/run-reader.js';
+import { listAllRuns } from '../../workspace/run-listing.js';
 import { printJson } from '../cli-output.js';
 import { table } from '../table.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
@@ -37,7 +37,7 @@ export async function pruneCommand(options: PruneOptions): Promise<number> {
   const kept = new Map<string, number>();
   const picked: string[] = [];
   // Newest first, so that --keep keeps the newest of each pipeline.
-  for (const read of readSummariesSync(workspace, await listRunIds(workspace))) {
+  for (const read of await listAllRuns(workspace)) {
     const status = read.ok ? read.run.status : unreadableStatus(read.error);
     // An unreadable folder goes only when asked for by its status: it may be a run another version can read.
     if (!(options.status === undefined ? read.ok && TERMINAL_RUN_STATUSES.includes(read.run.status) : status === options.status)) continue;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ensureDaemon } from '../../client/daemon-launcher.js';
 import { requireRun } from '../../workspace/run-reader.js';
-import { printJson } from '../cli-output.js';
+import { printJson, saySlow } from '../cli-output.js';
 import { followRun } from '../follow-run.js';
 import { parseParamPairs } from '../param-pairs.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
@@ -18,7 +18,7 @@ export async function rerunCommand(runId: string, options: RerunOptions): Promis
   const old = await requireRun(workspace, runId);
   const pipeline = old.pipeline_file ? path.resolve(workspace, old.pipeline_file) : old.pipeline;
   const params = parseParamPairs(options.param, Object.assign(Object.create(null) as Record<string, string>, old.params));
-  const connection = await ensureDaemon(workspace, { start: 'explicit' });
+  const connection = await ensureDaemon(workspace, { start: 'explicit', onSlow: saySlow });
   let newId: string;
   try {
     newId = (await connection.request({ command: 'run', pipeline, params })).run_id;

@@ -3,7 +3,8 @@ import { createRun } from '../../daemon/engine/create-run.js';
 import { loadPipeline } from '../../workspace/pipeline-files.js';
 import { History } from '../../daemon/engine/history-writer.js';
 import { runPipeline } from '../../daemon/engine/pipeline-runner.js';
-import { printJson } from '../cli-output.js';
+import { indexRecorder } from '../../daemon/engine/run-index-writer.js';
+import { printJson, saySlow } from '../cli-output.js';
 import { LiveView } from '../live-view.js';
 import { PlainPrinter } from '../plain-printer.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
@@ -28,6 +29,7 @@ export async function runCommand(pipelineName: string, options: RunCommandOption
   const pipeline = await loadPipeline(workspace, pipelineName);
   const params = resolveParams(pipeline.spec, parseParamPairs(options.param));
   const recorder = await createRun(workspace, pipeline, params);
+  indexRecorder(workspace, recorder);
 
   // Ctrl-C, a closed terminal or a kill cancel the run cleanly rather than leave a "running" run behind.
   const live = !options.json && process.stdout.isTTY ? new LiveView({ workspace, quiet: options.quiet }) : null;
@@ -63,7 +65,7 @@ export async function runCommand(pipelineName: string, options: RunCommandOption
 // Queues the run on the daemon (started if need be) and prints its id at once; --follow then streams it.
 async function runOnDaemon(pipelineName: string, options: RunCommandOptions): Promise<number> {
   const workspace = resolveWorkspace(options);
-  const connection = await ensureDaemon(workspace);
+  const connection = await ensureDaemon(workspace, { onSlow: saySlow });
   let runId: string;
   try {
     const result = await connection.request({ command: 'run', pipeline: pipelineRef(pipelineName), params: parseParamPairs(options.param) });

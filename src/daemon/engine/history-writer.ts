@@ -2,19 +2,38 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import type { HistoryRecord } from '../../shared/history-record.js';
 import { stageRecord } from '../../shared/history-record.js';
 import { writeAtomic } from '../../workspace/atomic-write.js';
-import { HistoryIndex, recordsFromFolders } from '../../workspace/history-index.js';
+import { HistoryIndex, keepRecent, recordsFromFolders } from '../../workspace/history-index.js';
 import { daemonPaths } from '../../workspace/layout.js';
 import type { RunRecorder } from './run-recorder.js';
 
 // The write side of the history index: the daemon (and a foreground run) append each stage as it ends, and
 // rebuild the file from the run folders when it is missing or corrupt. The folders stay the truth.
 export class History extends HistoryIndex {
-  /** Loads the index, rebuilding the file from the run folders when it is missing or corrupt. */
-  static override async open(workspace: string): Promise<History> {
+  /**
+   * Loads the index, rebuilding the file from the run folders when it is missing or corrupt; with `background`
+   * (the daemon) that rebuild goes on after open returns, ETAs unknown meanwhile, so that a missing index in a
+   * workspace of 100 000 runs does not hold the daemon's start. An index grown past its bound is compacted.
+   */
+  static override async open(workspace: string, options: { background?: boolean; log?: (text: string) => void } = {}): Promise<History> {
     const history = new History(daemonPaths(workspace).history);
-    if (!history.load(true)) await history.rebuild(workspace);
+    if (history.load(true)) {
+      if (history.oversized()) await history.writeRecords(history.kept());
+      return history;
+    }
+    if (!options.background) {
+      await history.rebuild(workspace);
+      return history;
+    }
+    options.log?.('history index missing or unsound: rebuilding it from the run folders in the background');
+    history.rebuilding = history
+      .rebuild(workspace)
+      .then((n) => options.log?.(`history index rebuilt: ${n} stage records`))
+      .catch((error: unknown) => options.log?.(`history index rebuild failed: ${String(error)}`));
     return history;
   }
+
+  /** Settles once a background rebuild is over. */
+  rebuilding: Promise<void> = Promise.resolve();
 
   /** The index written afresh from the run folders (`stats --rebuild`). */
   static async rebuilt(workspace: string): Promise<History> {
@@ -25,12 +44,16 @@ export class History extends HistoryIndex {
 
   /** Writes the index afresh from every run folder; returns how many records it holds. */
   async rebuild(workspace: string): Promise<number> {
-    const records = await recordsFromFolders(workspace);
+    const records = keepRecent(await recordsFromFolders(workspace));
     mkdirSync(daemonPaths(workspace).dir, { recursive: true, mode: 0o700 });
+    await this.writeRecords(records);
+    return records.length;
+  }
+
+  private async writeRecords(records: HistoryRecord[]): Promise<void> {
     await writeAtomic(this.file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     this.replace([], false);
     this.load();
-    return records.length;
   }
 
   /** Adds records: to the file in one append (whole lines, so concurrent writers never interleave) and here. */

@@ -11,7 +11,9 @@ import { killStageGroups, runProcessGroups } from '../engine/process-groups.js';
 import type { RunManager } from './run-manager.js';
 import { RunRecorder } from '../engine/run-recorder.js';
 import { foldEvents, lastEventSeq } from '../../workspace/run-events.js';
-import { listRunIds, readRunFile } from '../../workspace/run-reader.js';
+import { readRun, readRunFile } from '../../workspace/run-reader.js';
+import { indexEntryOf } from '../../shared/run-index-entry.js';
+import { appendIndex } from '../../workspace/run-index-append.js';
 import { METADATA_FILE, runDir } from '../../workspace/layout.js';
 
 export interface RecoveryReport {
@@ -30,71 +32,81 @@ export interface RecoveryReport {
 // When a daemon starts, no run may still claim to be running under a daemon that is gone: such runs become
 // `interrupted` (their leftover process groups killed), runs that never started go back in the queue, and a
 // corrupt metadata.json is rebuilt from events.ndjson where it can be, else reported and left untouched.
-export async function recoverRuns(workspace: string, manager: RunManager, graceMs: number): Promise<RecoveryReport> {
+// Which runs to look at comes from the runs index (recovery-scope.ts): those it does not call finished.
+export async function recoverRuns(workspace: string, manager: RunManager, graceMs: number, runIds: string[]): Promise<RecoveryReport> {
   const report: RecoveryReport = { interrupted: [], requeued: [], adopted: [], rebuilt: [], caughtUp: [], corrupt: [], newer: [] };
-  for (const runId of await listRunIds(workspace)) {
-    const dir = runDir(workspace, runId);
-    const { text, read } = await readRunFile(workspace, runId);
-    if (!read.ok && read.error.code === 'ERR_METADATA_VERSION') {
-      report.newer.push(runId);
-      continue;
-    }
-    // metadata.json is written after the events and coalesced, so a killed daemon can leave it behind them.
-    if (read.ok && isTerminal(read.run.status) && (await lastEventSeq(dir)) <= read.run.seq) continue;
-    const folded = await foldEvents(dir);
-    if (!folded) {
-      if (text !== null && !read.ok) report.corrupt.push(runId);
-      continue;
-    }
-    const state = folded.state;
-    if (!read.ok || state.seq > read.run.seq) {
-      await writeAtomic(path.join(dir, METADATA_FILE), `${JSON.stringify(state, null, 2)}\n`);
-      (read.ok ? report.caughtUp : report.rebuilt).push(runId);
-    }
-    if (isTerminal(state.status) || isOtherLiveRunner(state.runner_pid)) continue;
-    const recorder = new RunRecorder(dir, state);
-    // Killed between its last stage.succeeded and run.finished: it did finish.
-    if (state.stages.every((s) => s.status === 'succeeded' || s.status === 'skipped')) {
-      recorder.emit({ type: 'run.finished', status: 'succeeded', error: null });
-      await recorder.close();
-      report.caughtUp.push(runId);
-      continue;
-    }
-    if (state.status === 'queued') {
-      try {
-        const pipeline = await loadRunPipeline(workspace, state);
-        manager.adoptQueued(recorder, pipeline.spec);
-        report.requeued.push(runId);
-      } catch (thrown) {
-        const error = toPipeError(thrown);
-        recorder.emit({ type: 'run.finished', status: 'failed', error: { code: error.code, message: error.message, stage: null } });
-        await recorder.close();
-      }
-      continue;
-    }
-    // A Slurm job outlives the daemon: its stage is taken up again, and the run goes on as running.
-    const running = state.stages.find((s) => s.status === 'running' && s.job);
-    if (running?.job) {
-      try {
-        const pipeline = await loadRunPipeline(workspace, state);
-        manager.adoptRunning(recorder, pipeline.spec, { index: running.index, job: running.job, attempt: running.attempts });
-        report.adopted.push(runId);
-        continue;
-      } catch {
-        // The pipeline file is gone: nothing to go on with. Its job is cancelled below, and the run interrupted.
-      }
-    }
-    // A Slurm job whose id never reached the run's events (the daemon died right after sbatch) is found by name.
-    await cancelStrayJobs(runId, state.stages);
-    const recorded = state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid]));
-    await killStageGroups(runId, [...new Set([...recorded, ...runProcessGroups(runId)])], graceMs);
-    const message = `the daemon running it${state.runner_pid ? ` (pid ${state.runner_pid})` : ''} stopped; resume it to go on`;
-    await notifyInterruption(workspace, recorder);
-    recorder.emit({ type: 'run.interrupted', error: { code: 'ERR_INTERRUPTED', message, exit_code: null, signal: null, stack: null, at: new Date().toISOString() } });
-    await recorder.close();
-    report.interrupted.push(runId);
-  }
+  for (const runId of runIds) await recoverRun(workspace, manager, graceMs, runId, report);
   return report;
+}
+
+/** Recovers one run (see recoverRuns), and brings its line in the runs index up to date. */
+export async function recoverRun(workspace: string, manager: RunManager, graceMs: number, runId: string, report: RecoveryReport): Promise<void> {
+  await recoverOne(workspace, manager, graceMs, runId, report);
+  const read = await readRun(workspace, runId);
+  if (read.ok && !manager.liveState(runId)) appendIndex(workspace, [indexEntryOf(read.run)]);
+}
+
+async function recoverOne(workspace: string, manager: RunManager, graceMs: number, runId: string, report: RecoveryReport): Promise<void> {
+  const dir = runDir(workspace, runId);
+  const { text, read } = await readRunFile(workspace, runId);
+  if (!read.ok && read.error.code === 'ERR_METADATA_VERSION') {
+    report.newer.push(runId);
+    return;
+  }
+  // metadata.json is written after the events and coalesced, so a killed daemon can leave it behind them.
+  if (read.ok && isTerminal(read.run.status) && (await lastEventSeq(dir)) <= read.run.seq) return;
+  const folded = await foldEvents(dir);
+  if (!folded) {
+    if (text !== null && !read.ok) report.corrupt.push(runId);
+    return;
+  }
+  const state = folded.state;
+  if (!read.ok || state.seq > read.run.seq) {
+    await writeAtomic(path.join(dir, METADATA_FILE), `${JSON.stringify(state, null, 2)}\n`);
+    (read.ok ? report.caughtUp : report.rebuilt).push(runId);
+  }
+  if (isTerminal(state.status) || isOtherLiveRunner(state.runner_pid)) return;
+  const recorder = new RunRecorder(dir, state);
+  // Killed between its last stage.succeeded and run.finished: it did finish.
+  if (state.stages.every((s) => s.status === 'succeeded' || s.status === 'skipped')) {
+    recorder.emit({ type: 'run.finished', status: 'succeeded', error: null });
+    await recorder.close();
+    report.caughtUp.push(runId);
+    return;
+  }
+  if (state.status === 'queued') {
+    try {
+      const pipeline = await loadRunPipeline(workspace, state);
+      manager.adoptQueued(recorder, pipeline.spec);
+      report.requeued.push(runId);
+    } catch (thrown) {
+      const error = toPipeError(thrown);
+      recorder.emit({ type: 'run.finished', status: 'failed', error: { code: error.code, message: error.message, stage: null } });
+      await recorder.close();
+    }
+    return;
+  }
+  // A Slurm job outlives the daemon: its stage is taken up again, and the run goes on as running.
+  const running = state.stages.find((s) => s.status === 'running' && s.job);
+  if (running?.job) {
+    try {
+      const pipeline = await loadRunPipeline(workspace, state);
+      manager.adoptRunning(recorder, pipeline.spec, { index: running.index, job: running.job, attempt: running.attempts });
+      report.adopted.push(runId);
+      return;
+    } catch {
+      // The pipeline file is gone: nothing to go on with. Its job is cancelled below, and the run interrupted.
+    }
+  }
+  // A Slurm job whose id never reached the run's events (the daemon died right after sbatch) is found by name.
+  await cancelStrayJobs(runId, state.stages);
+  const recorded = state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid]));
+  await killStageGroups(runId, [...new Set([...recorded, ...runProcessGroups(runId)])], graceMs);
+  const message = `the daemon running it${state.runner_pid ? ` (pid ${state.runner_pid})` : ''} stopped; resume it to go on`;
+  await notifyInterruption(workspace, recorder);
+  recorder.emit({ type: 'run.interrupted', error: { code: 'ERR_INTERRUPTED', message, exit_code: null, signal: null, stack: null, at: new Date().toISOString() } });
+  await recorder.close();
+  report.interrupted.push(runId);
 }
 
 async function cancelStrayJobs(runId: string, stages: { id: string; status: string; pgid: number | null; job: { id: string } | null }[]): Promise<void> {

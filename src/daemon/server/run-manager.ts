@@ -13,6 +13,7 @@ import { type RunOptions, runPipeline } from '../engine/pipeline-runner.js';
 import type { AdoptingExecutor } from '../engine/executor.js';
 import { killStageGroups } from '../engine/process-groups.js';
 import { RunRecorder } from '../engine/run-recorder.js';
+import { indexRecorder } from '../engine/run-index-writer.js';
 import { loadRunState } from '../../workspace/run-events.js';
 import { runDir } from '../../workspace/layout.js';
 import { isNonEmpty } from '../../workspace/safe-paths.js';
@@ -202,6 +203,7 @@ export class RunManager {
   }
 
   private watch(recorder: RunRecorder): void {
+    indexRecorder(this.options.workspace, recorder);
     recorder.subscribe((event, state) => {
       for (const listener of this.listeners) listener(event, state);
     });

@@ -1,0 +1,97 @@
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { type IndexEntry, indexEntryOf, indexLineText, listingKey } from '../../shared/run-index-entry.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../workspace/layout.js';
+import { appendIndex } from '../../workspace/run-index-append.js';
+import { RunIndex, runIndexFile } from '../../workspace/run-index.js';
+import type { RunRecorder } from './run-recorder.js';
+
+// The write side of the runs index (`.pipe-tui/runs.ndjson`, read by src/workspace/run-index.ts). Every process
+// that records a run (the daemon, a foreground `run`) appends a line when the run's listing changes; the daemon
+// compacts the file (one line a run) and rebuilds it from the folders when it is missing or unsound.
+
+/**
+ * Keeps the run's line current while it is recorded: one now, then one whenever what a listing shows changes.
+ * The line is appended after the event that made it is in events.ndjson, so the index never leads the run.
+ */
+export function indexRecorder(workspace: string, recorder: RunRecorder): () => void {
+  let last = '';
+  const write = (): void => {
+    const entry = indexEntryOf(recorder.state);
+    const key = listingKey(entry);
+    if (key === last) return;
+    if (appendIndex(workspace, [entry])) last = key;
+  };
+  write();
+  return recorder.subscribe(write);
+}
+
+/**
+ * Replaces the index with `entries` (one line each, oldest first). Lines other writers append meanwhile are
+ * carried over from the old file before the new one takes its place, so a compaction never loses a run's change.
+ */
+export function replaceIndex(workspace: string, entries: IndexEntry[], since: number): void {
+  const file = runIndexFile(workspace);
+  mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE);
+  try {
+    const sorted = [...entries].sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+    for (let i = 0; i < sorted.length; i += 1000) writeSync(fd, sorted.slice(i, i + 1000).map(indexLineText).join(''));
+    copyTail(file, since, fd);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, file);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // closed already
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never made
+    }
+    throw error;
+  }
+}
+
+/** Rewrites the index with one line per run, when it holds more than twice that many lines. True when it did. */
+export function compactIndex(workspace: string, minLines = 1000): boolean {
+  const index = RunIndex.open(workspace);
+  if (!index.exists || index.lines <= Math.max(minLines, 2 * index.size)) return false;
+  replaceIndex(workspace, index.list(), sizeOf(index.file));
+  return true;
+}
+
+export function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+// Whole lines of `file` past `from`, appended to the descriptor: what other writers added since it was read.
+function copyTail(file: string, from: number, out: number): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= from) return;
+    const buffer = Buffer.alloc(size - from);
+    const n = readSync(fd, buffer, 0, buffer.length, from);
+    const end = buffer.subarray(0, n).lastIndexOf(0x0a);
+    // A last line still being written stays behind: its writer's next look finds the new file and it is lost,
+    // which the run's next change (or the reader's check of a moving run's folder) makes good.
+    if (end >= 0) writeSync(out, buffer.subarray(0, end + 1));
+  } finally {
+    closeSync(fd);
+  }
+}

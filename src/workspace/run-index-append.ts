@@ -1,0 +1,21 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { type IndexEntry, type IndexRemoval, indexLineText, removalOf } from '../shared/run-index-entry.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, daemonPaths } from './layout.js';
+import { runIndexFile } from './run-index.js';
+
+// Appends to the runs index: a recorder's new listing of its run, or the removal of a run's folder (`rm`, `prune`,
+// the daemon noticing an `rm -r`). Whole lines in one write, so concurrent writers never interleave.
+
+/** False when the lines could not be written (a full disk): the index lags, and a rebuild makes it good. */
+export function appendIndex(workspace: string, lines: (IndexEntry | IndexRemoval)[]): boolean {
+  if (lines.length === 0) return true;
+  try {
+    mkdirSync(daemonPaths(workspace).dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    appendFileSync(runIndexFile(workspace), lines.map(indexLineText).join(''), { mode: PRIVATE_FILE_MODE });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const indexRemovals = (workspace: string, runIds: string[]): boolean => appendIndex(workspace, runIds.map(removalOf));

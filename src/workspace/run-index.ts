@@ -1,0 +1,169 @@
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { type IndexEntry, IndexLine, peekLine } from '../shared/run-index-entry.js';
+import type { RunStatus } from '../shared/metadata-schema.js';
+import { daemonPaths } from './layout.js';
+
+// The read side of `.pipe-tui/runs.ndjson`, the runs index: one line per listed state change of a run, the last
+// line of each run winning, so a listing of 100 000 runs reads one file instead of 100 000 folders. The folders
+// stay the truth: a line can only lag its run (it is appended after the run's event), so a reader trusts a
+// finished run's line and reads the folder of a run whose line says it still moves. Written by runs as they
+// change and compacted or rebuilt by the daemon (src/daemon/engine/run-index-writer.ts).
+
+export const runIndexFile = (workspace: string): string => daemonPaths(workspace).runIndex;
+
+export class RunIndex {
+  private readonly byId = new Map<string, IndexEntry>();
+  private offset = 0;
+  private inode = 0;
+  private newestFirst: IndexEntry[] | null = null;
+  /** Whether the file was there at the last look. */
+  exists = false;
+  /** Lines read, good or bad: how much a compaction would save. */
+  lines = 0;
+  /** Lines that could not be read (skipped): the daemon repairs the index when it sees any. */
+  bad = 0;
+
+  constructor(readonly file: string) {}
+
+  static open(workspace: string): RunIndex {
+    const index = new RunIndex(runIndexFile(workspace));
+    index.refresh();
+    return index;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(runId: string): IndexEntry | undefined {
+    return this.byId.get(runId);
+  }
+
+  /** Every listed run, newest first (run ids sort by creation time). */
+  list(): IndexEntry[] {
+    this.newestFirst ??= [...this.byId.values()].sort((a, b) => (a.run_id < b.run_id ? 1 : a.run_id > b.run_id ? -1 : 0));
+    return this.newestFirst;
+  }
+
+  /** Reads what was appended since the last look; starts over when the file was replaced. True when anything changed. */
+  refresh(): boolean {
+    let stat: { size: number; ino: number };
+    try {
+      stat = statSync(this.file);
+    } catch {
+      const had = this.exists || this.byId.size > 0;
+      this.exists = false;
+      if (had) this.reset();
+      return had;
+    }
+    this.exists = true;
+    let changed = false;
+    if (stat.ino !== this.inode || stat.size < this.offset) {
+      changed = this.byId.size > 0;
+      this.reset();
+    }
+    if (stat.size > this.offset) changed = this.load() || changed;
+    return changed;
+  }
+
+  private reset(): void {
+    this.byId.clear();
+    this.offset = 0;
+    this.inode = 0;
+    this.lines = 0;
+    this.bad = 0;
+    this.newestFirst = null;
+  }
+
+  private load(): boolean {
+    const chunk = readFrom(this.file, this.offset);
+    if (!chunk) return false;
+    this.inode = chunk.inode;
+    let changed = false;
+    for (const line of chunk.lines) {
+      this.lines++;
+      const parsed = parseIndexLine(line);
+      if (!parsed) {
+        this.bad++;
+        continue;
+      }
+      changed = true;
+      if ('removed' in parsed) this.byId.delete(parsed.run_id);
+      else this.byId.set(parsed.run_id, parsed);
+    }
+    this.offset += chunk.consumed;
+    if (changed) this.newestFirst = null;
+    return changed;
+  }
+}
+
+/** A line of the index checked by its schema, or null (torn, corrupt, or not ours). */
+export function parseIndexLine(line: string): IndexLine | null {
+  try {
+    const parsed = IndexLine.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What the daemon needs at start: each run's last status (null: removed), read from the lines' prefixes alone. */
+export interface IndexScan {
+  status: Map<string, RunStatus | null>;
+  lines: number;
+  bad: number;
+  /** Bytes up to the last whole line: a torn tail (a crash mid-append) lies past it. */
+  whole: number;
+  exists: boolean;
+}
+
+export function scanIndex(file: string): IndexScan {
+  const scan: IndexScan = { status: new Map(), lines: 0, bad: 0, whole: 0, exists: false };
+  const chunk = readFrom(file, 0);
+  if (!chunk) return scan;
+  scan.exists = true;
+  scan.whole = chunk.consumed;
+  for (const line of chunk.lines) {
+    scan.lines++;
+    const peeked = peekLine(line) ?? peekParsed(line);
+    if (!peeked) scan.bad++;
+    else scan.status.set(peeked.runId, peeked.status);
+  }
+  return scan;
+}
+
+function peekParsed(line: string): { runId: string; status: RunStatus | null } | null {
+  const parsed = parseIndexLine(line);
+  if (!parsed) return null;
+  return { runId: parsed.run_id, status: 'removed' in parsed ? null : parsed.status };
+}
+
+// The whole lines from `offset` on; a last line without its newline (being written, or torn) is left for later.
+function readFrom(file: string, offset: number): { lines: string[]; consumed: number; inode: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  let buffer: Buffer;
+  let inode: number;
+  try {
+    const stat = fstatSync(fd);
+    inode = stat.ino;
+    buffer = Buffer.alloc(Math.max(0, stat.size - offset));
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    buffer = buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+  const end = buffer.lastIndexOf(0x0a);
+  if (end < 0) return { lines: [], consumed: 0, inode };
+  const lines = buffer.subarray(0, end).toString('utf8').split('\n').filter((l) => l.length > 0);
+  return { lines, consumed: end + 1, inode };
+}

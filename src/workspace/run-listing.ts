@@ -1,0 +1,92 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { PipeError } from '../shared/errors.js';
+import { type IndexEntry, activeMsOf, entryOfSummary, isSettled, peekLine } from '../shared/run-index-entry.js';
+import { RunIndex, parseIndexLine, runIndexFile } from './run-index.js';
+import { isHalfMade, listRunIds, readSummariesWithSync } from './run-reader.js';
+
+// Runs as a listing shows them, from the runs index where it can be trusted and from the folders where it cannot:
+// the folders say which runs exist (one readdir, no folder opened), the index what a finished run is, and a run
+// the index lacks or calls still moving is read from its metadata.json. A listing of 100 000 runs so reads one
+// directory and one file, and the folders of the few runs that move.
+
+/** A listed run: its index line (or the same read from its folder), or why its folder cannot be read. */
+export type ListedRun = { ok: true; run: IndexEntry } | { ok: false; runId: string; error: PipeError };
+
+export const listedId = (listed: ListedRun): string => (listed.ok ? listed.run.run_id : listed.runId);
+
+/** Every run, newest first. */
+export async function listAllRuns(workspace: string): Promise<ListedRun[]> {
+  const ids = await listRunIds(workspace);
+  const index = RunIndex.open(workspace);
+  return settle(workspace, ids, (id) => index.get(id));
+}
+
+/** The newest `limit` runs, reading only as much of the index (from its end) as holds their lines. */
+export async function listNewestRuns(workspace: string, limit: number): Promise<ListedRun[]> {
+  const ids = (await listRunIds(workspace)).slice(0, limit);
+  const found = linesFromEnd(runIndexFile(workspace), new Set(ids));
+  return settle(workspace, ids, (id) => found.get(id));
+}
+
+// Trusts a finished run's line; reads the folder of a run without one or whose line says it still moves. A folder
+// without metadata.json is a run being created this instant, left out, unless it was left half-made.
+function settle(workspace: string, ids: string[], lineOf: (id: string) => IndexEntry | undefined): ListedRun[] {
+  const toRead = ids.filter((id) => {
+    const line = lineOf(id);
+    return !line || !isSettled(line);
+  });
+  const read = new Map<string, ListedRun>();
+  for (const { read: r, extra } of readSummariesWithSync(workspace, toRead, activeMsOf)) {
+    const listed: ListedRun = r.ok ? { ok: true, run: entryOfSummary(r.run, extra) } : r;
+    if (r.ok || r.error.code !== 'ERR_RUN_NOT_FOUND' || isHalfMade(workspace, r.runId)) read.set(listedId(listed), listed);
+  }
+  return ids.flatMap((id): ListedRun[] => {
+    const fresh = read.get(id);
+    if (fresh) return [fresh];
+    const line = lineOf(id);
+    return line && isSettled(line) ? [{ ok: true, run: line }] : [];
+  });
+}
+
+/** Bytes read from the end of the index at a time. */
+const CHUNK = 256 * 1024;
+
+// The last line of each wanted run, reading the index backwards until all are found (or it is read through).
+// New runs' lines lie near the end, so the newest screenful costs a chunk or two of a file of any size.
+function linesFromEnd(file: string, wanted: Set<string>): Map<string, IndexEntry> {
+  const found = new Map<string, IndexEntry>();
+  const done = new Set<string>();
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return found;
+  }
+  try {
+    let end = fstatSync(fd).size;
+    let carry = Buffer.alloc(0);
+    while (end > 0 && done.size < wanted.size) {
+      const start = Math.max(0, end - CHUNK);
+      const chunk = Buffer.alloc(end - start);
+      readSync(fd, chunk, 0, chunk.length, start);
+      let text = Buffer.concat([chunk, carry]);
+      // The first (partial) line of this chunk is completed by the next one read.
+      const cut = start === 0 ? -1 : text.indexOf(0x0a);
+      carry = cut < 0 ? Buffer.alloc(0) : text.subarray(0, cut);
+      text = cut < 0 ? text : text.subarray(cut + 1);
+      const lines = text.toString('utf8').split('\n');
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i] as string;
+        const peeked = line ? peekLine(line) : null;
+        if (!peeked || done.has(peeked.runId) || !wanted.has(peeked.runId)) continue;
+        done.add(peeked.runId);
+        const parsed = parseIndexLine(line);
+        if (parsed && !('removed' in parsed)) found.set(parsed.run_id, parsed);
+      }
+      end = start;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return found;
+}

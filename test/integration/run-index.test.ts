@@ -1,0 +1,143 @@
+import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { indexEntryOf } from '../../src/shared/run-index-entry.js';
+import { daemonPaths, runDir } from '../../src/workspace/layout.js';
+import { RunIndex } from '../../src/workspace/run-index.js';
+import { type ListedRun, listAllRuns, listNewestRuns } from '../../src/workspace/run-listing.js';
+import { listRunIds, readRun } from '../../src/workspace/run-reader.js';
+import { cli } from '../helpers/cli.js';
+import { startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
+import { isAlive, removeWorkspaces, tempWorkspace, waitFor } from '../helpers/workspace.js';
+import { lockHolder } from '../../src/workspace/daemon-pid.js';
+
+afterEach(async () => {
+  await stopDaemons();
+  await removeWorkspaces();
+});
+
+const QUICK = "stages:\n  - id: one\n    run: 'echo one'\n  - id: two\n    run: 'exit 3'\n    optional: true\n";
+const SLOW = "stages:\n  - id: wait\n    run: 'sleep 30'\n";
+
+/** What the folders say of every run, newest first: the truth the index must agree with. */
+async function fromFolders(ws: string): Promise<unknown[]> {
+  const runs = [];
+  for (const id of await listRunIds(ws)) {
+    const read = await readRun(ws, id);
+    if (read.ok) runs.push(indexEntryOf(read.run));
+  }
+  return runs.map(comparable);
+}
+
+const comparable = (run: unknown): unknown => {
+  const { eta_ms: _eta, seq: _seq, ...rest } = run as Record<string, unknown>;
+  return rest;
+};
+const fromIndex = (ws: string): unknown[] => RunIndex.open(ws).list().map(comparable);
+const ids = (runs: ListedRun[]): string[] => runs.map((r) => (r.ok ? r.run.run_id : r.runId));
+
+async function killDaemon(ws: string): Promise<void> {
+  const pid = lockHolder(daemonPaths(ws).pid);
+  if (pid === null) throw new Error('no daemon to kill');
+  process.kill(pid, 'SIGKILL');
+  await waitFor(`daemon ${pid} to die`, () => !isAlive(pid));
+}
+
+describe('the runs index', () => {
+  it('agrees with the folders after runs through the daemon and in the foreground', async () => {
+    const ws = await tempWorkspace({ quick: QUICK });
+    expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);
+    await startDaemon(ws);
+    const a = await startRun(ws, 'quick');
+    const b = await startRun(ws, 'quick');
+    for (const id of [a, b]) await waitForRun(ws, id, 'to end', (r) => r.status === 'succeeded');
+    await waitFor('the index to hold the three runs as ended', () => RunIndex.open(ws).list().filter((r) => r.status === 'succeeded').length === 3);
+    expect(fromIndex(ws)).toEqual(await fromFolders(ws));
+    // A listing reads the same from the index alone as from every folder.
+    expect((await listAllRuns(ws)).map((r) => (r.ok ? comparable(r.run) : r))).toEqual(await fromFolders(ws));
+    expect(ids(await listNewestRuns(ws, 2))).toEqual([b, a]);
+  });
+
+  it('lists a finished run from its index line without opening its folder', async () => {
+    const ws = await tempWorkspace({ quick: QUICK });
+    expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);
+    const [id] = await listRunIds(ws);
+    // The folder's metadata.json made unreadable: a listing that opened it would show the run as corrupt.
+    writeFileSync(path.join(runDir(ws, id as string), 'metadata.json'), '{ not json');
+    const [listed] = await listNewestRuns(ws, 1);
+    expect(listed).toMatchObject({ ok: true, run: { run_id: id, status: 'succeeded' } });
+    const ls = await cli(['ls', '--json', '--workspace', ws]);
+    expect(JSON.parse(String(ls.stdout))).toMatchObject([{ run_id: id, status: 'succeeded' }]);
+  });
+
+  it('after a kill -9 of the daemon mid-run, the next daemon records the run interrupted in the index too', async () => {
+    const ws = await tempWorkspace({ slow: SLOW });
+    await startDaemon(ws);
+    const id = await startRun(ws, 'slow');
+    await waitForRun(ws, id, 'to run', (r) => r.status === 'running');
+    await waitFor('the index to say running', () => RunIndex.open(ws).get(id)?.status === 'running');
+    await killDaemon(ws);
+    await startDaemon(ws);
+    await waitForRun(ws, id, 'to be interrupted', (r) => r.status === 'interrupted');
+    await waitFor('the index to say interrupted', () => RunIndex.open(ws).get(id)?.status === 'interrupted');
+    expect(fromIndex(ws)).toEqual(await fromFolders(ws));
+  });
+
+  it('is rebuilt from the folders when deleted, and when a line is corrupt', async () => {
+    const ws = await tempWorkspace({ quick: QUICK });
+    for (let i = 0; i < 3; i++) expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);
+    const file = daemonPaths(ws).runIndex;
+    rmSync(file);
+    // Without an index a listing still shows every run, from the folders.
+    expect((await listAllRuns(ws)).map((r) => (r.ok ? comparable(r.run) : r))).toEqual(await fromFolders(ws));
+    await startDaemon(ws);
+    await waitFor('the index to be rebuilt', () => RunIndex.open(ws).size === 3);
+    expect(fromIndex(ws)).toEqual(await fromFolders(ws));
+    await cli(['daemon', 'stop', '--workspace', ws]);
+
+    // A corrupt line in the middle and a torn last one: skipped by readers, repaired by the next daemon.
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.splice(1, 0, '{"run_id":"garbage", "status": 12');
+    writeFileSync(file, `${lines.join('\n')}{"run_id":"20261202-000000-000-torn`);
+    const read = RunIndex.open(ws);
+    expect(read.bad).toBe(1);
+    expect(read.size).toBe(3);
+    await startDaemon(ws);
+    await waitFor('the index to be repaired', () => {
+      const index = RunIndex.open(ws);
+      return index.bad === 0 && index.size === 3;
+    });
+    expect(fromIndex(ws)).toEqual(await fromFolders(ws));
+    expect(readFileSync(file, 'utf8')).not.toContain('garbage');
+  });
+
+  it('follows run folders added and removed by hand while the daemon runs', async () => {
+    const ws = await tempWorkspace({ quick: QUICK });
+    expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);
+    const [id] = (await listRunIds(ws)) as [string];
+    await startDaemon(ws);
+    // A run restored by hand (from a backup): a copy of the folder under a newer id.
+    const copy = '20991231-235959-999-handmd';
+    cpSync(runDir(ws, id), runDir(ws, copy), { recursive: true });
+    const meta = path.join(runDir(ws, copy), 'metadata.json');
+    writeFileSync(meta, readFileSync(meta, 'utf8').replaceAll(id, copy));
+    await waitFor('the copy to be indexed', () => RunIndex.open(ws).get(copy)?.status === 'succeeded');
+    rmSync(runDir(ws, id), { recursive: true });
+    await waitFor('the removed run to leave the index', () => RunIndex.open(ws).get(id) === undefined);
+    expect(RunIndex.open(ws).list().map((r) => r.run_id)).toEqual([copy]);
+  });
+
+  it('rm removes the run from the index, and a daemon compacts an index of many lines to one a run', async () => {
+    const ws = await tempWorkspace({ quick: QUICK });
+    for (let i = 0; i < 2; i++) expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);
+    const [newest, oldest] = (await listRunIds(ws)) as [string, string];
+    expect((await cli(['rm', oldest, '--workspace', ws])).exitCode).toBe(0);
+    expect(RunIndex.open(ws).list().map((r) => r.run_id)).toEqual([newest]);
+    // Many stale lines of the same run, as a long life of appends leaves them.
+    const line = readFileSync(daemonPaths(ws).runIndex, 'utf8').trim().split('\n').at(-1) as string;
+    appendFileSync(daemonPaths(ws).runIndex, `${line}\n`.repeat(1500));
+    await startDaemon(ws, [], { PIPE_TUI_INDEX_COMPACT_MS: '100' });
+    await waitFor('the index to be compacted', () => readFileSync(daemonPaths(ws).runIndex, 'utf8').trim().split('\n').length === 1, 15_000);
+    expect(fromIndex(ws)).toEqual(await fromFolders(ws));
+  });
+});
