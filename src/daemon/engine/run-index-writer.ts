@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { type IndexEntry, indexEntryOf, indexLineText, listingKey } from '../../shared/run-index-entry.js';
+import { type IndexEntry, indexEntryOf, indexLineText, isSettled, listingKey } from '../../shared/run-index-entry.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../workspace/layout.js';
 import { appendIndex } from '../../workspace/run-index-append.js';
 import { RunIndex, runIndexFile } from '../../workspace/run-index.js';
@@ -13,18 +13,32 @@ import type { RunRecorder } from './run-recorder.js';
 
 /**
  * Keeps the run's line current while it is recorded: one now, then one whenever what a listing shows changes.
- * The line is appended after the event that made it is in events.ndjson, so the index never leads the run.
+ * A line never leads the run's folder: it is appended after the event that made it is in events.ndjson, and a
+ * finished run's line (which readers trust without opening the folder) only once metadata.json holds that state.
  */
 export function indexRecorder(workspace: string, recorder: RunRecorder): () => void {
   let last = '';
-  const write = (): void => {
+  let flushing = false;
+  const append = (): void => {
     const entry = indexEntryOf(recorder.state);
     const key = listingKey(entry);
-    if (key === last) return;
-    if (appendIndex(workspace, [entry])) last = key;
+    if (key !== last && appendIndex(workspace, [entry])) last = key;
   };
-  write();
-  return recorder.subscribe(write);
+  const changed = (): void => {
+    if (!isSettled(indexEntryOf(recorder.state))) return append();
+    if (flushing) return;
+    flushing = true;
+    // Whatever the run is by the time metadata.json is written is what goes in: a resume meanwhile is not undone.
+    void recorder
+      .flush()
+      .catch(() => undefined)
+      .then(() => {
+        flushing = false;
+        append();
+      });
+  };
+  changed();
+  return recorder.subscribe(changed);
 }
 
 /**

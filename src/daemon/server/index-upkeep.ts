@@ -6,7 +6,7 @@ import { indexEntryOf } from '../../shared/run-index-entry.js';
 import { isRunId } from '../../shared/names.js';
 import { PRIVATE_DIR_MODE, runsDir } from '../../workspace/layout.js';
 import { runIndexFile, scanIndex } from '../../workspace/run-index.js';
-import { readRun } from '../../workspace/run-reader.js';
+import { readRun, readSummariesSync } from '../../workspace/run-reader.js';
 import { rebuildIndex } from '../engine/run-index-rebuild.js';
 import { compactIndex, sizeOf } from '../engine/run-index-writer.js';
 import { appendIndex, indexRemovals } from '../../workspace/run-index-append.js';
@@ -19,6 +19,9 @@ const SETTLE_MS = 200;
 /** A compaction is looked for this long after start, and then every hour. */
 const COMPACT_FIRST_MS = Number(process.env.PIPE_TUI_INDEX_COMPACT_MS) || 5_000;
 const COMPACT_EVERY_MS = 3_600_000;
+/** The background check of finished runs' folders: this many at a time, then a pause. */
+const SWEEP_BATCH = 200;
+const SWEEP_PAUSE_MS = 10;
 
 // Keeps the runs index true while the daemon runs: rebuilds it in the background when it was missing or unsound
 // (recovering moving runs as it meets them), compacts it now and then, and follows runs/ for folders added or
@@ -29,6 +32,7 @@ export class IndexUpkeep {
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
   /** Settles when a background rebuild (if any) is done. */
   rebuilt: Promise<void> = Promise.resolve();
 
@@ -42,13 +46,17 @@ export class IndexUpkeep {
     this.known = scope.known;
     manager.subscribe((event) => this.known.add(event.run_id));
     if (scope.rebuild) this.rebuilt = this.rebuild(scope);
-    else this.timers.push(setTimeout(() => this.compact(), COMPACT_FIRST_MS));
+    else {
+      this.timers.push(setTimeout(() => this.compact(), COMPACT_FIRST_MS));
+      this.rebuilt = this.sweep([...scope.known].filter((id) => !scope.runIds.includes(id)));
+    }
     this.timers.push(setInterval(() => this.compact(), COMPACT_EVERY_MS));
     for (const t of this.timers) t.unref();
     this.follow();
   }
 
   close(): void {
+    this.closed = true;
     this.watcher?.close();
     if (this.timer) clearTimeout(this.timer);
     for (const t of this.timers) clearTimeout(t);
@@ -81,6 +89,18 @@ export class IndexUpkeep {
       this.log(`runs index rebuilt: ${count} runs`);
     } catch (error) {
       this.log(`runs index rebuild failed: ${String(error)}`);
+    }
+    for (const [what, ids] of Object.entries(report)) if (ids.length) this.log(`recovery: ${what}: ${ids.join(' ')}`);
+  }
+
+  // The runs the index calls finished were not opened at start; a metadata.json among them that no longer reads
+  // (a disk fault, an editor) is rebuilt from its events as recovery always did, only in the background, gently.
+  private async sweep(runIds: string[]): Promise<void> {
+    const report: RecoveryReport = { interrupted: [], requeued: [], adopted: [], rebuilt: [], caughtUp: [], corrupt: [], newer: [] };
+    for (let i = 0; i < runIds.length && !this.closed; i += SWEEP_BATCH) {
+      const unreadable = readSummariesSync(this.workspace, runIds.slice(i, i + SWEEP_BATCH)).filter((r) => !r.ok && r.error.code === 'ERR_METADATA_CORRUPT');
+      for (const r of unreadable) if (!r.ok) await recoverRun(this.workspace, this.manager, this.graceMs, r.runId, report).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, SWEEP_PAUSE_MS));
     }
     for (const [what, ids] of Object.entries(report)) if (ids.length) this.log(`recovery: ${what}: ${ids.join(' ')}`);
   }
