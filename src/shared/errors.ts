@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'ERR_UNAUTHORIZED',
   'ERR_DAEMON_LOCKED',
   'ERR_IO',
+  'ERR_CONFIG_INVALID',
   'ERR_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

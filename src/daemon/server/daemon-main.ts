@@ -16,6 +16,7 @@ import { warnOnce } from './logind-check.js';
 import { recoverRuns } from './recovery.js';
 import { recoveryScope } from './recovery-scope.js';
 import { IndexUpkeep } from './index-upkeep.js';
+import { startRetention } from './retention.js';
 import { indexRemovals } from '../../workspace/run-index-append.js';
 import { RunManager } from './run-manager.js';
 
@@ -72,6 +73,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     servers.push(tcp);
   }
   const upkeep = new IndexUpkeep(options.workspace, manager, graceMs, scope, log);
+  const stopRetention = startRetention(options.workspace, log);
   log(`daemon ${process.pid} serving ${options.workspace} on ${paths.socket}${options.listen ? ` and ${options.listen}` : ''}`);
 
   // A client's mistakes are answered inside the feed; anything that still escapes is logged, not fatal.
@@ -108,6 +110,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     }, SHUTDOWN_MS);
     feed.close();
     upkeep.close();
+    stopRetention();
     for (const server of servers) server.close();
     // Its stages are stopped even when their folders are gone (a deleted workspace); the daemon exits either way.
     await manager.shutdown(`the daemon was stopped (${why}); resume the run to go on`).catch((error) => log(`shutdown: ${String(error)}`));
