@@ -27,6 +27,10 @@ afterEach(async () => {
 // binary, until every one of them is ready, then all are let go at once.
 const ROUNDS = 50;
 const RACERS = 4;
+// On a machine loaded past its cores a round can take seconds: past this budget no new round starts, once the
+// first MIN_ROUNDS are done. Every round that runs is checked in full.
+const BUDGET_MS = 75_000;
+const MIN_ROUNDS = 10;
 
 // Preloaded with --import: says it is ready, then blocks until a byte arrives on stdin.
 const GATE = "import { readSync, writeSync } from 'node:fs';\nwriteSync(1, 'ready\\n');\nfor (;;) { try { if (readSync(0, Buffer.alloc(1)) > 0) break; } catch (e) { if (e.code !== 'EAGAIN') throw e; } }\n";
@@ -53,13 +57,14 @@ function race(ws: string, gate: string): Racer {
 const serving = (r: Racer): boolean => r.exit === null && /serving/.test(r.stderr);
 
 describe('the workspace lock', () => {
-  it(`lets exactly one of ${RACERS} racing daemons serve right after a kill -9, ${ROUNDS} times over`, async () => {
+  it(`lets exactly one of ${RACERS} racing daemons serve right after a kill -9, ${ROUNDS} times over (at least ${MIN_ROUNDS} on a loaded machine)`, async () => {
     const ws = await tempWorkspace();
     const paths = daemonPaths(ws);
     const gate = path.join(ws, 'gate.mjs');
     await writeFile(gate, GATE);
     let winner: Racer | null = null;
-    for (let round = 0; round < ROUNDS; round++) {
+    const began = Date.now();
+    for (let round = 0; round < ROUNDS && (round < MIN_ROUNDS || Date.now() - began < BUDGET_MS); round++) {
       if (winner) {
         process.kill(winner.pid, 'SIGKILL');
         const dead = winner;
@@ -84,7 +89,7 @@ describe('the workspace lock', () => {
       const connection = await connect(ws);
       connection.close();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('gives a copied workspace (its .pipe-tui included) a lock of its own, and keeps the lock private', async () => {
     const ws = await tempWorkspace();
