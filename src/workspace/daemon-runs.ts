@@ -1,5 +1,4 @@
-import { isTerminal } from '../shared/metadata-schema.js';
-import { listAllRuns } from './run-listing.js';
+import { unsettledRunIds } from './run-listing.js';
 import { readRun } from './run-reader.js';
 
 // The runs a daemon holds, read from their folders (every status change reaches metadata.json at once), so that a
@@ -20,7 +19,7 @@ export interface HeldRun {
 
 /** Queued runs, and runs running or waiting for approval under daemon `pid`; newest first. */
 export async function daemonRuns(workspace: string, pid: number): Promise<HeldRun[]> {
-  const live = (await listAllRuns(workspace)).flatMap((listed) => (listed.ok && !isTerminal(listed.run.status) ? [listed.run.run_id] : []));
+  const live = await unsettledRunIds(workspace);
   const held: HeldRun[] = [];
   for (const runId of live) {
     const read = await readRun(workspace, runId);

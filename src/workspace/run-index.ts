@@ -119,23 +119,54 @@ export interface IndexScan {
 
 export function scanIndex(file: string): IndexScan {
   const scan: IndexScan = { status: new Map(), lines: 0, bad: 0, whole: 0, exists: false };
-  const chunk = readFrom(file, 0);
-  if (!chunk) return scan;
+  const buffer = readBytes(file);
+  if (!buffer) return scan;
   scan.exists = true;
-  scan.whole = chunk.consumed;
-  for (const line of chunk.lines) {
-    scan.lines++;
-    const peeked = peekLine(line) ?? peekParsed(line);
-    if (!peeked) scan.bad++;
-    else scan.status.set(peeked.runId, peeked.status);
+  // Only each line's first bytes are decoded: the prefix says the run and its status; the rest is parsed only
+  // for a line that does not start as this version writes them.
+  for (let start = 0; start < buffer.length; ) {
+    const end = buffer.indexOf(0x0a, start);
+    if (end < 0) break;
+    scan.whole = end + 1;
+    if (end > start) {
+      scan.lines++;
+      const peeked = peekLine(buffer.toString('latin1', start, Math.min(end, start + PREFIX_BYTES))) ?? peekParsed(buffer.toString('utf8', start, end));
+      if (!peeked) scan.bad++;
+      else scan.status.set(peeked.runId, peeked.status);
+    }
+    start = end + 1;
   }
   return scan;
 }
+
+/** Enough of a line for its run id (at most 128 characters) and status. */
+const PREFIX_BYTES = 200;
 
 function peekParsed(line: string): { runId: string; status: RunStatus | null } | null {
   const parsed = parseIndexLine(line);
   if (!parsed) return null;
   return { runId: parsed.run_id, status: 'removed' in parsed ? null : parsed.status };
+}
+
+function readBytes(file: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const buffer = Buffer.alloc(fstatSync(fd).size);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // The whole lines from `offset` on; a last line without its newline (being written, or torn) is left for later.

@@ -1,7 +1,9 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { PipeError } from '../shared/errors.js';
 import { type IndexEntry, activeMsOf, entryOfSummary, isSettled, peekLine } from '../shared/run-index-entry.js';
-import { RunIndex, parseIndexLine, runIndexFile } from './run-index.js';
+import { runDir, runsDir } from './layout.js';
+import { RunIndex, parseIndexLine, runIndexFile, scanIndex } from './run-index.js';
+import { isTerminal } from '../shared/metadata-schema.js';
 import { isHalfMade, listRunIds, readSummariesWithSync } from './run-reader.js';
 
 // Runs as a listing shows them, from the runs index where it can be trusted and from the folders where it cannot:
@@ -14,6 +16,22 @@ export type ListedRun = { ok: true; run: IndexEntry } | { ok: false; runId: stri
 
 export const listedId = (listed: ListedRun): string => (listed.ok ? listed.run.run_id : listed.runId);
 
+/**
+ * The runs that may be live (queued, running, waiting), newest first: those the index does not call finished and
+ * those it lacks, found from the lines' prefixes without reading 100 000 folders.
+ */
+export async function unsettledRunIds(workspace: string): Promise<string[]> {
+  const scan = scanIndex(runIndexFile(workspace));
+  const open = (id: string): boolean => {
+    const status = scan.status.get(id);
+    return status === undefined || status === null || !isTerminal(status);
+  };
+  if (scan.exists && scan.bad === 0 && indexCoversFolders(workspace)) {
+    return [...scan.status.keys()].filter((id) => scan.status.get(id) !== null && open(id) && existsSync(runDir(workspace, id))).sort().reverse();
+  }
+  return (await listRunIds(workspace)).filter(open);
+}
+
 /** Every run, newest first. */
 export async function listAllRuns(workspace: string): Promise<ListedRun[]> {
   const ids = await listRunIds(workspace);
@@ -21,11 +39,30 @@ export async function listAllRuns(workspace: string): Promise<ListedRun[]> {
   return settle(workspace, ids, (id) => index.get(id));
 }
 
-/** The newest `limit` runs, reading only as much of the index (from its end) as holds their lines. */
+/**
+ * The newest `limit` runs, reading only as much of the index (from its end) as holds their lines. When nothing in
+ * runs/ changed since the index was last written (the folder's mtime, one stat), the index also says which runs
+ * are the newest, and 100 000 names are not read; each of those runs' folders is still checked to be there.
+ */
 export async function listNewestRuns(workspace: string, limit: number): Promise<ListedRun[]> {
+  const file = runIndexFile(workspace);
+  if (indexCoversFolders(workspace)) {
+    const tail = newestFromEnd(file, limit);
+    if (tail) return settle(workspace, tail.ids.filter((id) => existsSync(runDir(workspace, id))), (id) => tail.found.get(id));
+  }
   const ids = (await listRunIds(workspace)).slice(0, limit);
-  const found = linesFromEnd(runIndexFile(workspace), new Set(ids));
+  const found = linesFromEnd(file, new Set(ids));
   return settle(workspace, ids, (id) => found.get(id));
+}
+
+// Every folder made or removed in runs/ changes its mtime; every process that makes or removes one writes the index
+// after. So an index written since runs/ last changed lists every folder in it (a hand-made copy would not be).
+export function indexCoversFolders(workspace: string): boolean {
+  try {
+    return statSync(runsDir(workspace)).mtimeMs <= statSync(runIndexFile(workspace)).mtimeMs;
+  } catch {
+    return false;
+  }
 }
 
 // Trusts a finished run's line; reads the folder of a run without one or whose line says it still moves. A folder
@@ -48,6 +85,28 @@ function settle(workspace: string, ids: string[], lineOf: (id: string) => IndexE
   });
 }
 
+/**
+ * The newest `limit` run ids of the index and their last lines, read from its end: lines lie in about the order the
+ * runs were made (appended as they go; a compaction sorts them), so once `limit` are found, one more chunk is
+ * read in case of a late line among them. Null when the index is not there.
+ */
+function newestFromEnd(file: string, limit: number): { ids: string[]; found: Map<string, IndexEntry> } | null {
+  const found = new Map<string, IndexEntry>();
+  const done = new Set<string>();
+  let extra = 1;
+  const complete = readBackwards(file, (line) => {
+    const peeked = peekLine(line);
+    if (!peeked || done.has(peeked.runId)) return true;
+    done.add(peeked.runId);
+    const parsed = parseIndexLine(line);
+    if (parsed && !('removed' in parsed)) found.set(parsed.run_id, parsed);
+    return true;
+  }, () => found.size < limit || extra-- > 0);
+  if (!complete) return null;
+  const ids = [...found.keys()].sort().reverse().slice(0, limit);
+  return { ids, found };
+}
+
 /** Bytes read from the end of the index at a time. */
 const CHUNK = 256 * 1024;
 
@@ -56,16 +115,29 @@ const CHUNK = 256 * 1024;
 function linesFromEnd(file: string, wanted: Set<string>): Map<string, IndexEntry> {
   const found = new Map<string, IndexEntry>();
   const done = new Set<string>();
+  readBackwards(file, (line) => {
+    const peeked = peekLine(line);
+    if (!peeked || done.has(peeked.runId) || !wanted.has(peeked.runId)) return true;
+    done.add(peeked.runId);
+    const parsed = parseIndexLine(line);
+    if (parsed && !('removed' in parsed)) found.set(parsed.run_id, parsed);
+    return true;
+  }, () => done.size < wanted.size);
+  return found;
+}
+
+// Hands the file's whole lines to `each`, last first, a chunk at a time while `more()`; false when there is no file.
+function readBackwards(file: string, each: (line: string) => boolean, more: () => boolean): boolean {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch {
-    return found;
+    return false;
   }
   try {
     let end = fstatSync(fd).size;
     let carry = Buffer.alloc(0);
-    while (end > 0 && done.size < wanted.size) {
+    while (end > 0 && more()) {
       const start = Math.max(0, end - CHUNK);
       const chunk = Buffer.alloc(end - start);
       readSync(fd, chunk, 0, chunk.length, start);
@@ -75,18 +147,11 @@ function linesFromEnd(file: string, wanted: Set<string>): Map<string, IndexEntry
       carry = cut < 0 ? Buffer.alloc(0) : text.subarray(0, cut);
       text = cut < 0 ? text : text.subarray(cut + 1);
       const lines = text.toString('utf8').split('\n');
-      for (let i = lines.length - 1; i >= 0; i--) {
-        const line = lines[i] as string;
-        const peeked = line ? peekLine(line) : null;
-        if (!peeked || done.has(peeked.runId) || !wanted.has(peeked.runId)) continue;
-        done.add(peeked.runId);
-        const parsed = parseIndexLine(line);
-        if (parsed && !('removed' in parsed)) found.set(parsed.run_id, parsed);
-      }
+      for (let i = lines.length - 1; i >= 0; i--) if (lines[i]) each(lines[i] as string);
       end = start;
     }
   } finally {
     closeSync(fd);
   }
-  return found;
+  return true;
 }

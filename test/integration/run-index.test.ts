@@ -111,6 +111,24 @@ describe('the runs index', () => {
     expect(readFileSync(file, 'utf8')).not.toContain('garbage');
   });
 
+  it('lists a run folder copied in by hand with no daemon running, and not one removed by hand', async () => {
+    const ws = await tempWorkspace({ quick: QUICK });
+    for (let i = 0; i < 2; i++) expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);
+    const [newest, oldest] = (await listRunIds(ws)) as [string, string];
+    const copy = '20991231-235959-999-handmd';
+    cpSync(runDir(ws, oldest), runDir(ws, copy), { recursive: true });
+    const meta = path.join(runDir(ws, copy), 'metadata.json');
+    writeFileSync(meta, readFileSync(meta, 'utf8').replaceAll(oldest, copy));
+    expect(ids(await listNewestRuns(ws, 5))).toEqual([copy, newest, oldest]);
+    rmSync(runDir(ws, newest), { recursive: true });
+    expect(ids(await listNewestRuns(ws, 5))).toEqual([copy, oldest]);
+    // A later run writes the index after those changes: the listing still reads what is in runs/.
+    expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);
+    const ls = JSON.parse(String((await cli(['ls', '--json', '--limit', '5', '--workspace', ws])).stdout)) as { run_id: string }[];
+    expect(ls.map((r) => r.run_id)).toEqual([copy, expect.any(String), oldest]);
+    expect(ls.map((r) => r.run_id)).not.toContain(newest);
+  });
+
   it('follows run folders added and removed by hand while the daemon runs', async () => {
     const ws = await tempWorkspace({ quick: QUICK });
     expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);

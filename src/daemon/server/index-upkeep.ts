@@ -6,7 +6,7 @@ import { indexEntryOf } from '../../shared/run-index-entry.js';
 import { isRunId } from '../../shared/names.js';
 import { PRIVATE_DIR_MODE, runsDir } from '../../workspace/layout.js';
 import { runIndexFile, scanIndex } from '../../workspace/run-index.js';
-import { readRun, readSummariesSync } from '../../workspace/run-reader.js';
+import { listRunIds, readRun, readSummariesSync } from '../../workspace/run-reader.js';
 import { rebuildIndex } from '../engine/run-index-rebuild.js';
 import { compactIndex, sizeOf } from '../engine/run-index-writer.js';
 import { appendIndex, indexRemovals } from '../../workspace/run-index-append.js';
@@ -48,7 +48,7 @@ export class IndexUpkeep {
     if (scope.rebuild) this.rebuilt = this.rebuild(scope);
     else {
       this.timers.push(setTimeout(() => this.compact(), COMPACT_FIRST_MS));
-      this.rebuilt = this.sweep([...scope.known].filter((id) => !scope.runIds.includes(id)));
+      this.rebuilt = this.sweep(scope);
     }
     this.timers.push(setInterval(() => this.compact(), COMPACT_EVERY_MS));
     for (const t of this.timers) t.unref();
@@ -95,8 +95,23 @@ export class IndexUpkeep {
 
   // The runs the index calls finished were not opened at start; a metadata.json among them that no longer reads
   // (a disk fault, an editor) is rebuilt from its events as recovery always did, only in the background, gently.
-  private async sweep(runIds: string[]): Promise<void> {
+  // When the start took the index's word for which folders exist, runs/ is read now, and what differs made good.
+  private async sweep(scope: RecoveryScope): Promise<void> {
     const report: RecoveryReport = { interrupted: [], requeued: [], adopted: [], rebuilt: [], caughtUp: [], corrupt: [], newer: [] };
+    const recovered = new Set(scope.runIds);
+    if (!scope.listed) {
+      const folders = new Set(await listRunIds(this.workspace));
+      const gone = [...this.known].filter((id) => !folders.has(id) && !this.manager.liveState(id));
+      for (const id of gone) this.known.delete(id);
+      if (gone.length) indexRemovals(this.workspace, gone);
+      for (const id of folders) {
+        if (this.known.has(id) || this.manager.liveState(id)) continue;
+        this.known.add(id);
+        recovered.add(id);
+        await recoverRun(this.workspace, this.manager, this.graceMs, id, report).catch(() => undefined);
+      }
+    }
+    const runIds = [...this.known].filter((id) => !recovered.has(id));
     for (let i = 0; i < runIds.length && !this.closed; i += SWEEP_BATCH) {
       const unreadable = readSummariesSync(this.workspace, runIds.slice(i, i + SWEEP_BATCH)).filter((r) => !r.ok && r.error.code === 'ERR_METADATA_CORRUPT');
       for (const r of unreadable) if (!r.ok) await recoverRun(this.workspace, this.manager, this.graceMs, r.runId, report).catch(() => undefined);

@@ -1,30 +1,38 @@
+import { existsSync } from 'node:fs';
 import { isTerminal } from '../../shared/metadata-schema.js';
+import { runDir } from '../../workspace/layout.js';
 import { runIndexFile, scanIndex } from '../../workspace/run-index.js';
+import { indexCoversFolders } from '../../workspace/run-listing.js';
 import { listRunIds } from '../../workspace/run-reader.js';
 
-/** What a starting daemon looks at, decided from the runs index and the names in runs/, no folder opened. */
+/** What a starting daemon looks at, decided from the runs index (and the names in runs/ when it may lag them). */
 export interface RecoveryScope {
   /** Runs to recover before the daemon answers: those the index does not call finished, and those it lacks. */
   runIds: string[];
   /** Listed in the index, their folders gone (removed by hand while no daemon ran). */
   removed: string[];
-  /** Every run folder's id, and so every run the index will hold. */
+  /** Every run the index holds (and, when runs/ was read, every folder). */
   known: Set<string>;
+  /** Whether runs/ itself was read; if not, it is compared with the index in the background. */
+  listed: boolean;
   /** The index is missing or unsound: it is rebuilt from every folder, in the background, recovering as it goes. */
   rebuild: boolean;
-  /** Lines in the index against runs listed: when far more, the index is compacted. */
-  lines: number;
 }
 
 export async function recoveryScope(workspace: string): Promise<RecoveryScope> {
+  const scan = scanIndex(runIndexFile(workspace));
+  if (!scan.exists || scan.bad > 0) return { runIds: [], removed: [], known: new Set(await listRunIds(workspace)), listed: true, rebuild: true };
+  const unsettled = (status: string | null | undefined): boolean => status === undefined || status === null || !isTerminal(status as never);
+  // Nothing made or removed in runs/ since the index was written: it names every folder, and 100 000 names need
+  // not be read before the daemon answers.
+  if (indexCoversFolders(workspace)) {
+    const known = new Set([...scan.status].filter(([, status]) => status !== null).map(([id]) => id));
+    const runIds = [...known].filter((id) => unsettled(scan.status.get(id)) && existsSync(runDir(workspace, id)));
+    return { runIds, removed: [], known, listed: false, rebuild: false };
+  }
   const ids = await listRunIds(workspace);
   const known = new Set(ids);
-  const scan = scanIndex(runIndexFile(workspace));
-  if (!scan.exists || scan.bad > 0) return { runIds: [], removed: [], known, rebuild: true, lines: scan.lines };
-  const runIds = ids.filter((id) => {
-    const status = scan.status.get(id);
-    return status === undefined || status === null || !isTerminal(status);
-  });
+  const runIds = ids.filter((id) => unsettled(scan.status.get(id)));
   const removed = [...scan.status].filter(([id, status]) => status !== null && !known.has(id)).map(([id]) => id);
-  return { runIds, removed, known, rebuild: false, lines: scan.lines };
+  return { runIds, removed, known, listed: true, rebuild: false };
 }
