@@ -10,11 +10,20 @@ import { runIndexFile } from './run-index.js';
 export function appendIndex(workspace: string, lines: (IndexEntry | IndexRemoval)[]): boolean {
   if (lines.length === 0) return true;
   try {
-    mkdirSync(daemonPaths(workspace).dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    makeStateDir(daemonPaths(workspace).dir);
     appendFileSync(runIndexFile(workspace), lines.map(indexLineText).join(''), { mode: PRIVATE_FILE_MODE });
     return true;
   } catch {
     return false;
+  }
+}
+
+/** .pipe-tui, but never the workspace itself: a workspace deleted under a late writer is not made again. */
+export function makeStateDir(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: PRIVATE_DIR_MODE });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 

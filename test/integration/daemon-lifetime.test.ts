@@ -1,4 +1,4 @@
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,5 +72,13 @@ describe('the daemon process', () => {
     await rm(ws, { recursive: true, force: true });
     await waitFor('the daemon to stop', () => !isAlive(pid), 15_000);
     await waitFor('the stage to stop', () => !isAlive(run.stages[0]?.pgid as number), 5000);
+  });
+
+  it('stops when its .pipe-tui is deleted and made again (a workspace removed while it started, then written to)', async () => {
+    const ws = await tempWorkspace();
+    const pid = await startDaemon(ws);
+    await rm(daemonPaths(ws).dir, { recursive: true, force: true });
+    await mkdir(daemonPaths(ws).dir);
+    await waitFor('the daemon to stop', () => !isAlive(pid), 15_000);
   });
 });

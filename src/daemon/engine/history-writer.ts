@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import { makeStateDir } from '../../workspace/run-index-append.js';
 import type { HistoryRecord } from '../../shared/history-record.js';
 import { stageRecord } from '../../shared/history-record.js';
 import { writeAtomic } from '../../workspace/atomic-write.js';
@@ -45,7 +46,7 @@ export class History extends HistoryIndex {
   /** Writes the index afresh from every run folder; returns how many records it holds. */
   async rebuild(workspace: string): Promise<number> {
     const records = keepRecent(await recordsFromFolders(workspace));
-    mkdirSync(daemonPaths(workspace).dir, { recursive: true, mode: 0o700 });
+    makeStateDir(daemonPaths(workspace).dir);
     await this.writeRecords(records);
     return records.length;
   }

@@ -1,9 +1,9 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type IndexEntry, indexEntryOf, indexLineText, isSettled, listingKey } from '../../shared/run-index-entry.js';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../workspace/layout.js';
-import { appendIndex } from '../../workspace/run-index-append.js';
+import { PRIVATE_FILE_MODE } from '../../workspace/layout.js';
+import { appendIndex, makeStateDir } from '../../workspace/run-index-append.js';
 import { RunIndex, runIndexFile } from '../../workspace/run-index.js';
 import type { RunRecorder } from './run-recorder.js';
 
@@ -47,7 +47,7 @@ export function indexRecorder(workspace: string, recorder: RunRecorder): () => v
  */
 export function replaceIndex(workspace: string, entries: IndexEntry[], since: number): void {
   const file = runIndexFile(workspace);
-  mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  makeStateDir(path.dirname(file));
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE);
   try {

@@ -124,8 +124,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   // lock secret replaced): a second daemon could start beside it.
   // Moved (renamed) rather than deleted: its runs' folders are still there, and the stop records them there.
   const where = followPath(options.workspace);
+  // Held on .pipe-tui itself: deleted and made again (a workspace removed while this daemon started, then written
+  // to by a late write), it is no longer this daemon's, however it looks by name.
+  const own = followPath(paths.dir);
   setInterval(() => {
-    if (!existsSync(paths.dir)) void stop(where() === null ? 'workspace deleted' : `workspace moved to ${where()}`);
+    if (!existsSync(paths.dir) || own() === null) void stop(where() === null ? 'workspace deleted' : `workspace moved to ${where()}`);
     else if (!lock.stillHeld()) void stop('the workspace lock was replaced');
   }, WORKSPACE_CHECK_MS).unref();
 }

@@ -1,15 +1,15 @@
-import { type FSWatcher, existsSync, mkdirSync, watch } from 'node:fs';
+import { type FSWatcher, existsSync, watch } from 'node:fs';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { isTerminal } from '../../shared/metadata-schema.js';
 import { indexEntryOf } from '../../shared/run-index-entry.js';
 import { isRunId } from '../../shared/names.js';
-import { PRIVATE_DIR_MODE, runsDir } from '../../workspace/layout.js';
+import { runsDir } from '../../workspace/layout.js';
 import { runIndexFile, scanIndex } from '../../workspace/run-index.js';
 import { listRunIds, readRun, readSummariesSync } from '../../workspace/run-reader.js';
 import { rebuildIndex } from '../engine/run-index-rebuild.js';
 import { compactIndex, sizeOf } from '../engine/run-index-writer.js';
-import { appendIndex, indexRemovals } from '../../workspace/run-index-append.js';
+import { appendIndex, indexRemovals, makeStateDir } from '../../workspace/run-index-append.js';
 import type { RecoveryScope } from './recovery-scope.js';
 import { type RecoveryReport, recoverRun } from './recovery.js';
 import type { RunManager } from './run-manager.js';
@@ -132,7 +132,7 @@ export class IndexUpkeep {
   private follow(): void {
     const root = runsDir(this.workspace);
     try {
-      mkdirSync(root, { recursive: true, mode: PRIVATE_DIR_MODE });
+      makeStateDir(root);
       this.watcher = watch(root, (_type, name) => {
         if (typeof name !== 'string' || !isRunId(name)) return;
         this.pending.add(name);
