@@ -56,6 +56,12 @@ const TABLE: CommandSpec[] = [
     run: async (args, options) => (await import('./commands/run.js')).runCommand(arg(args, 0), { param: [], ...options }),
   },
   {
+    usage: 'init',
+    description: 'write a first pipeline (pipelines/hello.yaml) into a workspace that has none',
+    json: true,
+    run: async (_args, options) => (await import('./commands/init.js')).initCommand(options),
+  },
+  {
     usage: 'validate <file>',
     description: 'check a pipeline file',
     json: true,

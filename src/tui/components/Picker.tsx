@@ -33,7 +33,7 @@ export function Picker({ matches, query, pick, width, total }: PickerProps) {
         {EXAMPLE.map((line) => (
           <Text key={line}>{line}</Text>
         ))}
-        <Text dimColor={display.color}>{cut(`Save one, then press n again${g.sep}Esc closes${g.sep}more in docs/pipelines.md`, width, g.ellipsis)}</Text>
+        <Text dimColor={display.color}>{cut(`Save one (or run pipe-tui init for a first one), then press n again${g.sep}Esc closes${g.sep}more in docs/pipelines.md`, width, g.ellipsis)}</Text>
       </Box>
     );
   }
