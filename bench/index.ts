@@ -7,9 +7,11 @@ import { type BenchResult, type Figure, passes, round } from './bench-helpers.js
 import { etaAccuracy } from './eta-accuracy.js';
 import { feedFanout } from './feed-fanout.js';
 import { feedLatency } from './feed-latency.js';
+import { floodLatency } from './flood-latency.js';
 import { lsJson } from './ls-json.js';
 import { logThroughput } from './log-throughput.js';
 import { progressFlood } from './progress-flood.js';
+import { scale } from './scale.js';
 import { slurmWatch } from './slurm-watch.js';
 import { stageOverhead } from './stage-overhead.js';
 import { tuiIdleCpu } from './tui-idle-cpu.js';
@@ -25,6 +27,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'feed-latency', run: feedLatency },
   { name: 'feed-fanout', run: feedFanout },
   { name: 'tui-latency', run: tuiLatency },
+  { name: 'flood-latency', run: floodLatency },
   { name: 'tui-startup', run: tuiStartup },
   { name: 'tui-idle-cpu', run: tuiIdleCpu },
   { name: 'tui-rss', run: tuiRss },
@@ -32,6 +35,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'ls-json', run: lsJson },
   { name: 'eta-accuracy', run: etaAccuracy },
   { name: 'slurm-watch', run: slurmWatch },
+  { name: 'scale', run: scale },
 ];
 
 function formatValue(f: Figure): string {

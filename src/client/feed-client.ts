@@ -19,7 +19,7 @@ export interface FeedClientOptions {
    * it is on joining: `run --follow` joins after the run was queued, and a quick stage would never be told.
    */
   fromFirstEvent?: boolean;
-  /** Called after every change of runs, circuits or status. */
+  /** Called after every change of status, and after the runs or circuits changed (once for messages that came together). */
   onChange?: (client: FeedClient) => void;
   /** Called with each event applied, after the state changed. */
   onEvent?: (event: RunEvent, state: RunMetadata) => void;
@@ -34,6 +34,7 @@ export class FeedClient {
   status: FeedStatus = 'connecting';
   connection: DaemonConnection | null = null;
   private closed = false;
+  private changeQueued = false;
   private readonly controller = new AbortController();
 
   constructor(private readonly options: FeedClientOptions) {}
@@ -97,7 +98,18 @@ export class FeedClient {
     } else {
       return;
     }
-    this.options.onChange?.(this);
+    this.changed();
+  }
+
+  // Messages that arrive together (one read of the socket: a beat of progress from many stages at once) make one
+  // change, told once they are all applied, rather than one change each, of which the first shows a single event.
+  private changed(): void {
+    if (this.changeQueued) return;
+    this.changeQueued = true;
+    setImmediate(() => {
+      this.changeQueued = false;
+      if (!this.closed) this.options.onChange?.(this);
+    });
   }
 
   private setStatus(status: FeedStatus): void {

@@ -2,9 +2,18 @@ import { PipeError } from '../../shared/errors.js';
 import { RunMetadata } from '../../shared/metadata-schema.js';
 import { formatIssues } from '../../shared/zod-issues.js';
 import { writeAtomic } from '../../workspace/atomic-write.js';
+import { SharedPace } from './shared-pace.js';
 
 /** Minimum gap between two coalesced (non-urgent) writes: at most 20 a second under a flood of progress. */
 export const COALESCE_MS = 50;
+/**
+ * Coalesced writes of all the runs of a process together, about this many a second at most. One run streaming
+ * progress still writes every COALESCE_MS; fifty at once write each every two seconds, together, rather than twenty
+ * times a second (a thousand atomic writes a second, each one read again by every watcher of the run folders, for
+ * figures the feed already carries). Status changes are never held by it.
+ */
+export const COALESCED_WRITES_PER_S = 25;
+const processPace = new SharedPace(COALESCED_WRITES_PER_S, COALESCE_MS);
 
 export interface WriterOptions {
   /** Why the text must not be written, or null to write it. Default: it must parse as metadata.json (schema 1). */
@@ -15,13 +24,15 @@ export interface WriterOptions {
   write?: (file: string, text: string) => Promise<void>;
   /** The first wait before a failed write is tried again; it doubles up to RETRY_MAX_MS. */
   retryMs?: number;
+  /** The rate coalesced writes share with other writers: by default, the process's. */
+  pace?: SharedPace;
 }
 
 /** A failed write (a full disk) is tried again after 1 s, then 2, 4… up to 30 s, until one lands. */
 export const RETRY_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 
-// Keeps metadata.json at most one coalescing window behind the run's state, and exactly current after every
+// Keeps metadata.json at most one coalescing gap behind the run's state, and exactly current after every
 // status change. One write is in flight at a time; whatever arrives meanwhile is folded into the next one.
 // It never writes a file the schema refuses (every reader would take the run for corrupt): such a state is a bug,
 // reported once, and the last good file stays until the state parses again. A write that fails (a full disk) is
@@ -55,7 +66,17 @@ export class MetadataWriter {
   mark(urgent: boolean): void {
     this.dirty = true;
     if (urgent) this.urgent = true;
+    else this.pace.touch(this, Date.now());
     this.pump();
+  }
+
+  /** Takes the writer out of the shared rate (its run is closed); a write still due goes on. */
+  close(): void {
+    this.pace.forget(this);
+  }
+
+  private get pace(): SharedPace {
+    return this.options.pace ?? processPace;
   }
 
   /** Waits until everything marked so far is on disk; throws a write failure (tries go on in the background). */
@@ -92,7 +113,7 @@ export class MetadataWriter {
   private pump(): void {
     if (this.inFlight || !this.dirty) return;
     const now = Date.now();
-    const wait = Math.max(this.urgent ? 0 : this.lastStart + COALESCE_MS - now, this.retryAt - now);
+    const wait = Math.max(this.urgent ? 0 : this.pace.next(this.lastStart, now) - now, this.retryAt - now);
     if (wait > 0) {
       this.timer ??= setTimeout(() => {
         this.timer = null;

@@ -139,6 +139,7 @@ export class RunRecorder {
       await this.flush();
     } finally {
       closeSync(this.eventsFd);
+      this.writer.close();
       // Held while a failed write is still to be tried: a closed descriptor's number could name another file.
       void this.writer.settled().then(() => this.folder.close());
     }

@@ -10,9 +10,10 @@ import type { Job } from '../../shared/metadata-schema.js';
 import type { SlurmSpec } from '../../shared/pipeline-schema.js';
 import type { AdoptingExecutor, Executor, StageExit, StageLaunch, StageProcess } from './executor.js';
 import type { LogFile } from './log-file.js';
-import { LatestThrottle } from './latest-throttle.js';
+import { LatestThrottle, THROTTLE_MS } from './latest-throttle.js';
 import { OutputRouter } from './output-router.js';
 import type { RunRecorder } from './run-recorder.js';
+import { SharedPace } from './shared-pace.js';
 import { type StageContext, stageEnv } from './stage-env.js';
 import { isDirectory, isNonEmpty, resolveInside } from '../../workspace/safe-paths.js';
 
@@ -35,6 +36,16 @@ export interface AttemptInput {
 
 export type AttemptOutcome = { ok: true; outputs: string[] } | { ok: false; error: StageError };
 
+/**
+ * Progress events of all the stages flooding progress at once, about this many a second at most. Up to four such
+ * stages keep one every THROTTLE_MS each, ten one every 100 ms, fifty one every 500 ms, together, and always the
+ * last line among them. Every event is appended, folded, sent to every client and folded again there: fifty stages
+ * at 25 a second each kept a daemon and its TUIs too busy to show at once what a quiet stage said. A stage printing
+ * now and then is not slowed.
+ */
+export const PROGRESS_EVENTS_PER_S = 100;
+const progressPace = new SharedPace(PROGRESS_EVENTS_PER_S, THROTTLE_MS);
+
 // One try of one stage: start it, route its output, obey its protocol lines, stop it on timeout or cancel,
 // and judge how it went. It never throws: every failure comes back as an outcome with a code.
 export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
@@ -44,8 +55,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   if (!input.adopt) log(`===== pipe-tui: stage ${stage.id}, attempt ${ctx.attempt} of ${input.maxAttempts}, ${new Date(started).toISOString()} =====\n`);
 
   const cwd = path.resolve(ctx.workspace, stage.cwd ?? '.');
-  const progress = new LatestThrottle<Extract<ProtocolLine, { kind: 'progress' }>>((p) =>
-    recorder.emit({ type: 'stage.progress', stage: ctx.index, current: p.current, total: p.total, message: p.message }),
+  const progress = new LatestThrottle<Extract<ProtocolLine, { kind: 'progress' }>>(
+    (p) => recorder.emit({ type: 'stage.progress', stage: ctx.index, current: p.current, total: p.total, message: p.message }),
+    THROTTLE_MS,
+    progressPace,
   );
   let reported: { code: string; message: string } | null = null;
   let entities: Promise<void> = Promise.resolve();
@@ -121,7 +134,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     input.signal.removeEventListener('abort', onAbort);
   }
   router.end();
-  progress.flush();
+  progress.close();
   malformed.flush();
   await entities;
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it, expect, vi } from 'vitest';
 import { COALESCE_MS, MetadataWriter } from '../../../src/daemon/engine/metadata-writer.js';
+import { SharedPace } from '../../../src/daemon/engine/shared-pace.js';
 
 let dir: string;
 
@@ -133,5 +134,77 @@ describe('MetadataWriter', () => {
     await mkdir(path.dirname(file));
     await expect(writer.flush()).resolves.toBeUndefined();
     expect(await read()).toEqual({ value: 1 });
+  });
+
+  describe('with many runs streaming at once', () => {
+    // Fifty writers sharing a pace of 50 coalesced writes a second, on a disk that takes no time: `times[i]` holds
+    // when writer i started each write, `landed[i]` the values it wrote.
+    function fleet(count = 50) {
+      const pace = new SharedPace(50, COALESCE_MS);
+      const state = { value: 0 };
+      const times: number[][] = Array.from({ length: count }, () => []);
+      const landed: number[][] = Array.from({ length: count }, () => []);
+      const writers = times.map((list, i) =>
+        new MetadataWriter(`m${i}.json`, () => String(state.value), {
+          check: () => null,
+          pace,
+          write: async (_file, text) => {
+            list.push(Date.now());
+            landed[i]?.push(Number(text));
+          },
+        }),
+      );
+      return { pace, state, times, landed, writers };
+    }
+
+    it('share the rate: each writes about once a second, together on the beat, and flush() still lands the newest', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: new Date('2026-01-01T00:00:00.000Z') });
+      const t0 = Date.now();
+      const f = fleet();
+      for (let t = 0; t < 3000; t += 10) {
+        f.state.value = t;
+        for (const writer of f.writers) writer.mark(false);
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      for (const list of f.times) {
+        const late = list.filter((at) => at - t0 >= 1000);
+        expect(late.length).toBeGreaterThanOrEqual(1);
+        expect(late.length).toBeLessThanOrEqual(3);
+        for (const at of late) expect(at % 1000).toBe(0);
+      }
+      f.state.value = 3000;
+      for (const writer of f.writers) writer.mark(false);
+      await Promise.all(f.writers.map((w) => w.flush()));
+      for (const values of f.landed) expect(values.at(-1)).toBe(3000);
+    });
+
+    it('never hold a status change', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: new Date('2026-01-01T00:00:00.000Z') });
+      const f = fleet();
+      for (let t = 0; t < 1000; t += 10) {
+        for (const writer of f.writers) writer.mark(false);
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      const [first] = f.writers;
+      const before = f.times[0]?.length ?? 0;
+      f.state.value = -1;
+      first?.mark(true);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(f.times[0]?.length).toBe(before + 1);
+      expect(f.landed[0]?.at(-1)).toBe(-1);
+    });
+
+    it('give a closed writer\'s share back to the others', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: new Date('2026-01-01T00:00:00.000Z') });
+      const f = fleet();
+      for (let t = 0; t < 500; t += 10) {
+        for (const writer of f.writers) writer.mark(false);
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      expect(f.pace.gap(Date.now())).toBe(1000);
+      for (const writer of f.writers.slice(1)) writer.close();
+      await vi.advanceTimersByTimeAsync(100);
+      expect(f.pace.gap(Date.now())).toBe(COALESCE_MS);
+    });
   });
 });
