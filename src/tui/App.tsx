@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { Box, Text, useApp } from 'ink';
-import { useCallback, useReducer } from 'react';
+import { useCallback, useMemo, useReducer } from 'react';
 import { runDir } from '../workspace/layout.js';
 import { EntityList } from './components/EntityList.js';
 import { EntityView } from './components/EntityView.js';
@@ -25,11 +25,13 @@ import { useLogView } from './hooks/use-log-view.js';
 import { useNoteFade } from './hooks/use-note-fade.js';
 import { useParamsForm, usePipelines } from './hooks/use-pipelines.js';
 import { useRemoveRun } from './hooks/use-remove-run.js';
+import { useRunDetail } from './hooks/use-run-detail.js';
 import { useRuns } from './hooks/use-runs.js';
 import { useStageStats } from './hooks/use-stage-stats.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { layout } from './layout.js';
-import { clockTick, keyContext, select, shownFiles } from './selectors.js';
+import { filterRuns } from './matching.js';
+import { clockTick, keyContext, listRuns, pickRun, select, shownFiles } from './selectors.js';
 import { cut, glyphs } from './text.js';
 import { filterPipelines, initialUi, uiReducer } from './ui-state.js';
 
@@ -47,8 +49,12 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
   const g = glyphs(useDisplay().ascii);
   const { columns, rows } = useTerminalSize();
   const runs = useRuns({ workspace, startDaemon });
-  useBell(runs.entries, bell);
   const [ui, dispatch] = useReducer(uiReducer, initialUi);
+  // The `/` search goes over every run on disk once per change of them or of the text; the feed's few live runs are
+  // laid over the answer per frame.
+  const filtered = useMemo(() => filterRuns(runs.base, ui.filter), [runs.base, ui.filter]);
+  const lists = useMemo(() => listRuns(runs.base, runs.live, ui.filter, filtered), [runs.base, runs.live, ui.filter, filtered]);
+  useBell(lists.all, runs.moving, bell);
   useNoteFade(ui.noteId, ui.note !== null, dispatch);
   const note = useCallback((text: string) => dispatch({ type: 'note', note: text }), []);
   const send = useCommands(runs, startDaemon, note, dispatch);
@@ -58,12 +64,15 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
   const names = (pipelines ?? []).map((p) => p.name);
   const openForm = useParamsForm(workspace, dispatch, note);
 
-  const view = select(runs.entries, ui);
-  const { selectedId, entry, run, stage, stageIndex, failed, entity } = view;
+  // A finished run is listed by its listing alone: its whole state is read when it is selected.
+  const detail = useRunDetail(workspace, pickRun(lists.shown, ui).entry);
+  const view = select(lists.shown, ui, detail);
+  const { selectedId, unreadable, run, stage, stageIndex, failed, entity } = view;
   const files = shownFiles(workspace, view);
   const panel = failed && selectedId ? errorPanelLines(failed, runDir(workspace, selectedId), columns, g) : [];
   const question = ui.overlay === 'confirm' ? (ui.confirm?.question ?? null) : null;
-  const box = layout({ rows, entries: view.entries.length, stages: run?.stages.length ?? 0, error: panel.length, showLog: ui.showLog, footer: footerExtraRows(ui.note, question, columns) });
+  const shownNote = ui.note ?? runs.notice;
+  const box = layout({ rows, entries: view.entries.length, stages: run?.stages.length ?? 0, error: panel.length, showLog: ui.showLog, footer: footerExtraRows(shownNote, question, columns) });
   const now = useClock(clockTick(view, ui, box.list, Date.now()));
   const log = useLogView(files.log, box.log, columns, view.logTop, ui.showLog, g.ellipsis);
   const errorLines = useLogView(files.errorLog, box.errorLog, columns - 4, null, failed !== null, g.ellipsis).lines;
@@ -71,7 +80,7 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
   const stats = useStageStats(workspace, run?.pipeline ?? null, run?.stages.map((s) => s.id) ?? [], ui.overlay === 'stats');
   const entityText = useEntityContent(files.entity, entity);
   const entityRows = Math.max(3, rows - 4);
-  const screen = { entityLines: entityText?.split('\n').length ?? 0, pageRows: entityRows, daemonUp: runs.connection === 'live' };
+  const screen = { entityLines: entityText?.split('\n').length ?? 0, pageRows: entityRows, listRows: box.list, daemonUp: runs.connection === 'live' };
   useKeys({ ui, context: keyContext(view, names, userInfo().username, screen), logFile: files.log, dispatch, exit, send, openForm, startDaemon: wakeDaemon, remove, page: log.page });
 
   const listShown = ui.overlay === null || ui.overlay === 'confirm' || ui.overlay === 'search';
@@ -88,7 +97,7 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
         <>
           <RunList entries={view.entries} selectedId={selectedId} height={box.list} width={columns} now={now} filter={ui.filter} />
           {run ? <Box marginTop={1}><RunDetail run={run} stage={stageIndex} entityRows={box.entities} width={columns} now={now} /></Box> : null}
-          {entry && !entry.ok ? <Text>{cut(`${entry.runId}: ${entry.error.code}: ${entry.error.message}`, columns, g.ellipsis)}</Text> : null}
+          {unreadable ? <Text>{cut(`${unreadable.runId}: ${unreadable.error.code}: ${unreadable.error.message}`, columns, g.ellipsis)}</Text> : null}
           {failed && selectedId ? <ErrorPanel run={failed} runDir={runDir(workspace, selectedId)} logLines={errorLines} width={columns} /> : null}
           {ui.showLog && stage ? <LogPane title={`log: ${stage.id}`} lines={log.lines} missing={log.missing} follow={view.logTop === null} /> : null}
           {runs.circuits.filter((c) => c.open_until).map((c) => (
@@ -96,7 +105,7 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
           ))}
         </>
       ) : null}
-      <Footer connection={runs.connection} note={ui.note} width={columns} search={ui.overlay === 'search' ? ui.filter : null} question={question} filter={ui.filter} />
+      <Footer connection={runs.connection} note={shownNote} width={columns} search={ui.overlay === 'search' ? ui.filter : null} question={question} filter={ui.filter} />
     </Box>
   );
 }

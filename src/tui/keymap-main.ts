@@ -18,11 +18,13 @@ const RESUMABLE = new Set<RunStatus>(['failed', 'cancelled', 'interrupted']);
 export function mainKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyAnswer {
   const runId = ctx.selectedId;
   if (input === 'q') return effect({ type: 'exit' });
-  if (input === 'j' || key.downArrow) return act({ type: 'move', delta: 1, ids: ctx.ids, from: runId });
-  if (input === 'k' || key.upArrow) return act({ type: 'move', delta: -1, ids: ctx.ids, from: runId });
-  // Home and End move through the log while it is open, else to the ends of the list, as g and G do.
-  if (input === 'g' || (key.home && !ui.showLog)) return act({ type: 'jump', to: 'newest', ids: ctx.ids });
-  if (input === 'G' || (key.end && !ui.showLog)) return act({ type: 'jump', to: 'oldest', ids: ctx.ids });
+  if (input === 'j' || key.downArrow) return act({ type: 'move', delta: 1, runs: ctx.runs, from: runId });
+  if (input === 'k' || key.upArrow) return act({ type: 'move', delta: -1, runs: ctx.runs, from: runId });
+  // Home, End, PgUp and PgDn move through the log while it is open, else through the list: to its ends, as g and
+  // G do, and a page (the list's height) at a time.
+  if (input === 'g' || (key.home && !ui.showLog)) return act({ type: 'jump', to: 'newest' });
+  if (input === 'G' || (key.end && !ui.showLog)) return act({ type: 'jump', to: 'oldest' });
+  if ((key.pageUp || key.pageDown) && !ui.showLog) return act({ type: 'move', delta: (key.pageUp ? -1 : 1) * Math.max(1, ctx.listRows), runs: ctx.runs, from: runId });
   if (key.return || input === 'l') return act({ type: 'toggle-log' });
   if (input === '?') return act({ type: 'overlay', overlay: 'help' });
   if (input === 'n') return act({ type: 'overlay', overlay: 'picker' });
@@ -43,7 +45,7 @@ export function mainKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyConte
 
 // c, r, a, R and d on the selected run (a folder that cannot be read has no status: the daemon then decides).
 function runCommand(input: string, runId: string, ctx: KeyContext): KeyAnswer {
-  const status = ctx.run?.status ?? null;
+  const { status } = ctx;
   const ask = (question: string, confirm: ConfirmAction) => act({ type: 'confirm', confirm: { question: `${question}? ${KEEP}`, ...confirm } });
   switch (input) {
     case 'c':

@@ -1,15 +1,19 @@
 import type { Command } from '../shared/protocol.js';
 import type { RunStatus } from '../shared/metadata-schema.js';
 import type { PageMove } from './hooks/use-log-view.js';
+import type { RunRows } from './run-rows.js';
 import { type KeyAnswer, act, mainKey, none } from './keymap-main.js';
 import { filterPipelines } from './matching.js';
 import { type UiAction, type UiState, uiReducer } from './ui-state.js';
 
 /** What a key needs to know of the screen besides the UI state. */
 export interface KeyContext {
-  ids: string[];
+  /** The runs listed (those the search lets through), newest first. */
+  runs: RunRows;
   selectedId: string | null;
-  /** The selected run's facts that its commands need; null for none, or a folder that cannot be read. */
+  /** The selected run's status; null for none, or a folder that cannot be read. */
+  status: RunStatus | null;
+  /** The selected run's facts that `R` needs; null for none, a folder that cannot be read, or one not read yet. */
   run: { status: RunStatus; pipeline: string; pipeline_file: string | null; params: Record<string, string> } | null;
   stageCount: number;
   stageIndex: number;
@@ -17,6 +21,8 @@ export interface KeyContext {
   /** Lines of the opened entity's content, and how many the viewer shows at once. */
   entityLines: number;
   pageRows: number;
+  /** Rows of the run list: PgUp / PgDn (the log closed) move the selection by a page of them. */
+  listRows: number;
   /** A daemon answers (the feed is live). */
   daemonUp: boolean;
   pipelines: string[];
@@ -115,7 +121,7 @@ function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): 
 function searchKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyAnswer {
   if (key.escape) return act({ type: 'filter', filter: '' }, { type: 'overlay', overlay: null });
   if (key.return) return act({ type: 'overlay', overlay: null });
-  if (key.upArrow || key.downArrow) return act({ type: 'move', delta: key.upArrow ? -1 : 1, ids: ctx.ids, from: ctx.selectedId });
+  if (key.upArrow || key.downArrow) return act({ type: 'move', delta: key.upArrow ? -1 : 1, runs: ctx.runs, from: ctx.selectedId });
   if (key.backspace || key.delete) return ui.filter ? act({ type: 'filter', filter: ui.filter.slice(0, -1) }) : act({ type: 'overlay', overlay: null });
   if (typed(input, key)) return act({ type: 'filter', filter: ui.filter + input });
   return none;

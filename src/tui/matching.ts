@@ -1,5 +1,5 @@
 import type { RunEntry } from './run-entries.js';
-import { entryId } from './run-entries.js';
+import type { RunRows } from './run-rows.js';
 
 // What the typed letters find: pipelines in the picker, runs under the `/` search.
 
@@ -28,12 +28,22 @@ export function filterPipelines(names: string[], query: string): string[] {
     .map((m) => m.name);
 }
 
-/** The `/` search: the runs whose pipeline, id or status contains the typed text, in any case. */
-export function filterRuns(entries: RunEntry[], filter: string): RunEntry[] {
-  const f = filter.trim().toLowerCase();
+/** Whether a run has the typed text (already trimmed and lower-cased) in its pipeline, id or status. */
+export function runMatches(entry: RunEntry, f: string): boolean {
+  if (!entry.ok) return entry.runId.toLowerCase().includes(f) || 'corrupt'.includes(f) || entry.error.code.toLowerCase().includes(f);
+  const { listing } = entry;
+  return listing.pipeline.toLowerCase().includes(f) || listing.run_id.toLowerCase().includes(f) || listing.status.includes(f);
+}
+
+/** The typed text as runMatches takes it: empty for every run. */
+export const searchText = (filter: string): string => filter.trim().toLowerCase();
+
+/**
+ * The `/` search: the runs whose pipeline, id or status contains the typed text, in any case. The whole list is
+ * filtered, so the caller keeps the answer for as long as the list and the text stay the same.
+ */
+export function filterRuns(entries: RunRows, filter: string): RunRows {
+  const f = searchText(filter);
   if (!f) return entries;
-  return entries.filter((e) => {
-    const fields = e.ok ? [e.run.pipeline, e.run.run_id, e.run.status] : [entryId(e), 'corrupt', e.error.code];
-    return fields.some((field) => field.toLowerCase().includes(f));
-  });
+  return entries.filter((e) => runMatches(e, f));
 }

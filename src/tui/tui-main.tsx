@@ -20,8 +20,8 @@ export async function runTui(options: TuiOptions): Promise<number> {
   Object.assign(process.env, options.hiddenEnv ?? {});
   const display = { ascii: options.ascii, color: !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb' };
   const screen = (body: ReactNode) => <DisplayContext.Provider value={display}>{body}</DisplayContext.Provider>;
-  // Drawn first, loaded second: the frame is up while the rest of the TUI (the schemas, the feed client, the folder
-  // watcher) loads. Raw mode meanwhile keeps early keys unechoed and waiting in the terminal for the app to read.
+  // Drawn first, loaded second: the frame is up while the rest of the TUI (the schemas, the feed client, the runs
+  // index reader) loads. Raw mode meanwhile keeps early keys unechoed and waiting in the terminal for the app to read.
   process.stdin.setRawMode(true);
   const loading = import('./App.js');
   const app = render(screen(<StartScreen workspace={options.workspace} />), { maxFps: 30, exitOnCtrlC: true, patchConsole: false });

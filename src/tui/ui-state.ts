@@ -1,4 +1,6 @@
 import type { Command } from '../shared/protocol.js';
+import { entryId } from './run-entries.js';
+import type { RunRows } from './run-rows.js';
 
 // What the screen shows besides the runs themselves: selection, panes, overlays. A pure reducer, so every key's
 // effect is testable without a terminal.
@@ -37,8 +39,10 @@ export type ConfirmAction =
 export type Confirm = { question: string } & ConfirmAction;
 
 export interface UiState {
-  /** The selected run; null selects the newest. */
+  /** The selected run; null selects the newest (or the oldest, after G). */
   selectedId: string | null;
+  /** G: the oldest run is selected, whichever it is once every run is listed (the newest are listed first). */
+  oldest: boolean;
   /** A run started from here: selected as soon as it is listed. */
   awaited: string | null;
   runs: Readonly<Record<string, RunView>>;
@@ -58,13 +62,13 @@ export interface UiState {
 }
 
 export const initialUi: UiState = {
-  selectedId: null, awaited: null, runs: {}, showLog: false, overlay: null, query: '', pick: 0, filter: '', confirm: null, scroll: 0, note: null, noteId: 0, form: null,
+  selectedId: null, oldest: false, awaited: null, runs: {}, showLog: false, overlay: null, query: '', pick: 0, filter: '', confirm: null, scroll: 0, note: null, noteId: 0, form: null,
 };
 
 export type UiAction =
-  /** `from`: the run selected now (the newest when none was chosen). */
-  | { type: 'move'; delta: number; ids: string[]; from?: string | null }
-  | { type: 'jump'; to: 'newest' | 'oldest'; ids: string[] }
+  /** `from`: the run selected now (the newest when none was chosen). `runs`: the runs listed, newest first. */
+  | { type: 'move'; delta: number; runs: RunRows; from?: string | null }
+  | { type: 'jump'; to: 'newest' | 'oldest' }
   | { type: 'stage'; runId: string; delta: number; count: number; current: number }
   | { type: 'toggle-log' }
   | { type: 'log-top'; runId: string; top: number | null }
@@ -91,17 +95,19 @@ const withRun = (state: UiState, runId: string, view: RunView): UiState => ({ ..
 export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
     case 'move': {
-      if (action.ids.length === 0) return state;
+      const { runs } = action;
+      if (runs.length === 0) return state;
       const from = action.from ?? state.selectedId;
-      const at = Math.max(0, from ? action.ids.indexOf(from) : 0);
-      const next = Math.min(action.ids.length - 1, Math.max(0, at + action.delta));
-      return { ...state, selectedId: action.ids[next] ?? null, awaited: null };
+      const at = Math.max(0, from ? runs.indexOf(from) : 0);
+      const next = runs.at(Math.min(runs.length - 1, Math.max(0, at + action.delta)));
+      return { ...state, selectedId: next ? entryId(next) : null, oldest: false, awaited: null };
     }
     case 'jump':
-      // The newest is followed, as at start: a run that appears later is selected in its turn.
-      return { ...state, selectedId: action.to === 'newest' ? null : (action.ids.at(-1) ?? null), awaited: null };
+      // The newest is followed, as at start: a run that appears later is selected in its turn. So is the oldest,
+      // which G may ask for before every run is listed.
+      return { ...state, selectedId: null, oldest: action.to === 'oldest', awaited: null };
     case 'select':
-      return { ...state, selectedId: action.id, awaited: null };
+      return { ...state, selectedId: action.id, oldest: false, awaited: null };
     case 'await':
       return { ...state, awaited: action.id };
     case 'stage': {

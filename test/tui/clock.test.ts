@@ -1,22 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEntry } from '../../src/tui/run-entries.js';
+import { type RunEntry, entryId } from '../../src/tui/run-entries.js';
+import { RunRows } from '../../src/tui/run-rows.js';
 import { clockTick, listWindow, select } from '../../src/tui/selectors.js';
 import { type Overlay, type UiState, initialUi } from '../../src/tui/ui-state.js';
-import { T0, states } from './run-states.js';
+import { T0, held, listed, states } from './run-states.js';
 
 // The one timer behind every age, duration and countdown on screen: how often it must tick for what is shown, and
 // never when nothing shown depends on the time.
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const finishedAt = (runId: string, ms: number): RunEntry => ({ ok: true, run: { ...states.failed(), run_id: runId, created_at: new Date(T0 + ms).toISOString() } });
+const finishedAt = (runId: string, ms: number): RunEntry => listed(runId, { ...states.failed(), created_at: new Date(T0 + ms).toISOString() });
 const tick = (entries: RunEntry[], now: number, ui: Partial<UiState> = {}, rows = 8): number | null => {
   const state = { ...initialUi, ...ui };
-  return clockTick(select(entries, state), state, rows, now);
+  return clockTick(select(RunRows.of(entries), state), state, rows, now);
 };
 
 describe('clockTick', () => {
-  const running: RunEntry = { ok: true, run: states.running() };
+  const running: RunEntry = held(states.running());
   const recent = finishedAt('20261124-100000-000-recent', 0);
 
   it('ticks every second while a run on screen moves, or a finished one is less than a minute old (its age reads in seconds)', () => {
@@ -34,11 +35,15 @@ describe('clockTick', () => {
   });
 
   it('counts only the runs in the visible window', () => {
-    const entries = [recent, ...Array.from({ length: 12 }, (_, i) => finishedAt(`20261124-0900${String(10 + i)}-000-old${String(i).padStart(3, '0')}`, -3 * HOUR))];
+    const entries = [recent, ...Array.from({ length: 12 }, (_, i) => finishedAt(`20261124-0900${String(21 - i)}-000-old${String(i).padStart(3, '0')}`, -3 * HOUR))];
     const oldest = entries.at(-1);
-    const id = oldest?.ok ? oldest.run.run_id : null;
+    const id = oldest ? entryId(oldest) : null;
     expect(tick(entries, T0 + 1000, { selectedId: id }, 4)).toBe(30_000);
     expect(tick(entries, T0 + 1000, {}, 4)).toBe(1000);
+  });
+
+  it('ticks every second while the selected run moves, known from its listing alone (its state not read yet)', () => {
+    expect(tick([listed('20261124-100000-000-abc123', states.running())], T0 + HOUR)).toBe(1000);
   });
 
   it('never ticks when nothing shown depends on the time', () => {

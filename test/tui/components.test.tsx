@@ -7,13 +7,14 @@ import { HelpOverlay } from '../../src/tui/components/HelpOverlay.js';
 import { Picker } from '../../src/tui/components/Picker.js';
 import { RunDetail } from '../../src/tui/components/RunDetail.js';
 import { RunList } from '../../src/tui/components/RunList.js';
+import { RunRows } from '../../src/tui/run-rows.js';
 import { StartScreen } from '../../src/tui/components/StartScreen.js';
 import { StatsView } from '../../src/tui/components/StatsView.js';
 import { stageStats } from '../../src/shared/stage-stats.js';
 import type { HistoryRecord } from '../../src/shared/history-record.js';
 import { DisplayContext, toneColor } from '../../src/tui/display.js';
 import type { RunEntry } from '../../src/tui/run-entries.js';
-import { T0, states } from './run-states.js';
+import { T0, held, listed, states } from './run-states.js';
 
 const NOW = T0 + 8000;
 const plain = { ascii: false, color: false };
@@ -21,24 +22,27 @@ const frame = (node: React.ReactNode, display = plain): string => render(<Displa
 
 describe('RunList', () => {
   it('says what to do in an empty workspace', () => {
-    expect(frame(<RunList entries={[]} selectedId={null} height={5} width={80} now={NOW} />)).toContain('No runs yet. Press n to start one.');
+    expect(frame(<RunList entries={RunRows.of([])} selectedId={null} height={5} width={80} now={NOW} />)).toContain('No runs yet. Press n to start one.');
   });
 
   it('lists runs with status, pipeline, short id, age, progress, duration and ETA; a corrupt run as corrupt', () => {
     const entries: RunEntry[] = [
-      { ok: true, run: states.running() },
+      held(states.running()),
       { ok: false, runId: '20261124-090000-000-broken', error: new PipeError('ERR_METADATA_CORRUPT', 'not JSON') },
-      { ok: true, run: { ...states.failed(), run_id: '20261124-080000-000-zzz999' } },
+      listed('20261124-080000-000-zzz999'),
+      listed('20261124-070000-000-yyy888', states.running()),
     ];
-    const out = frame(<RunList entries={entries} selectedId={entries[0]?.ok ? entries[0].run.run_id : null} height={5} width={80} now={NOW} />);
+    const out = frame(<RunList entries={RunRows.of(entries)} selectedId={states.running().run_id} height={5} width={80} now={NOW} />);
     const lines = out.split('\n');
     expect(lines[0]).toMatch(/› ▶ podcast +abc123 +8\.0s ago +1\/5 +7\.0s +ETA/);
     expect(lines[1]).toMatch(/! \(corrupt\) +broken +ERR_METADATA_CORRUPT/);
     expect(lines[2]).toMatch(/✘ podcast +zzz999/);
+    // A running run known by its listing alone: its row, without an ETA until its state is held.
+    expect(lines[3]).toMatch(/▶ podcast +yyy888 +8\.0s ago +1\/5 +7\.0s$/);
   });
 
   it('uses ASCII only with --ascii', () => {
-    const out = frame(<RunList entries={[{ ok: true, run: states.running() }]} selectedId={null} height={5} width={80} now={NOW} />, { ascii: true, color: false });
+    const out = frame(<RunList entries={RunRows.of([held(states.running())])} selectedId={null} height={5} width={80} now={NOW} />, { ascii: true, color: false });
     expect(out).toMatch(/^ {2}> podcast/);
     expect(out).not.toMatch(/[^\x00-\x7f]/);
   });

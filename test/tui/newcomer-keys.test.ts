@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RunMetadata } from '../../src/shared/metadata-schema.js';
 import { handleKeys } from '../../src/tui/keymap.js';
-import type { RunEntry } from '../../src/tui/run-entries.js';
-import { keyContext, select } from '../../src/tui/selectors.js';
+import { type RunEntry, entryId } from '../../src/tui/run-entries.js';
+import { RunRows } from '../../src/tui/run-rows.js';
+import { keyContext, listRuns, select as selectShown } from '../../src/tui/selectors.js';
 import { type UiState, filterPipelines, initialUi, uiReducer } from '../../src/tui/ui-state.js';
-import { runFrom, states } from './run-states.js';
+import { held, listed, runFrom, states } from './run-states.js';
 
 // The keys a newcomer presses in their first hour, decided without a terminal: each run keeps its own stage and
 // log scroll, `/` searches instead of acting, commands ask first, and the list jumps to its ends.
@@ -25,8 +26,11 @@ const succeeded = (runId: string): RunMetadata =>
     ],
     runId,
   );
-const entry = (run: RunMetadata): RunEntry => ({ ok: true, run });
-const ctxOf = (entries: RunEntry[], ui: UiState) => keyContext(select(entries, ui), ['podcast', 'hello', 'archive'], 'ada');
+const entry = (run: RunMetadata): RunEntry => held(run);
+// The screen's selection over the runs the search lets through, as the App makes it.
+const select = (entries: RunEntry[], ui: UiState) => selectShown(listRuns(RunRows.of(entries), [], ui.filter).shown, ui);
+const ids = (entries: RunEntry[], ui: UiState) => select(entries, ui).entries.toArray().map(entryId);
+const ctxOf = (entries: RunEntry[], ui: UiState) => keyContext(select(entries, ui), ['podcast', 'hello', 'archive'], 'ada', { listRows: 2 });
 const press = (ui: UiState, entries: RunEntry[], input: string, key = {}) => handleKeys(ui, input, key, ctxOf(entries, ui));
 
 describe('each run keeps its own selection', () => {
@@ -81,20 +85,20 @@ describe('/ searches the runs; stray letters act on nothing', () => {
     expect(result.effects).toEqual([]);
     expect(result.state.overlay).toBe('search');
     expect(result.state.filter).toBe('mani');
-    expect(select(entries, result.state).ids).toEqual([]);
+    expect(ids(entries, result.state)).toEqual([]);
   });
 
   it('filters by pipeline, id or status as it is typed; Enter keeps the filter, Esc clears it', () => {
     let ui = press(initialUi, entries, '/');
     ui = handleKeys(ui.state, 'fail', {}, ctxOf(entries, ui.state));
-    expect(select(entries, ui.state).ids).toEqual([MID]);
+    expect(ids(entries, ui.state)).toEqual([MID]);
     const kept = press(ui.state, entries, '', { return: true }).state;
     expect(kept.overlay).toBeNull();
-    expect(select(entries, kept).ids).toEqual([MID]);
-    expect(select(entries, press(kept, entries, '/').state).ids).toEqual([MID]);
-    expect(select(entries, press(press(kept, entries, '/').state, entries, '', { escape: true }).state).ids).toEqual([NEW, MID, OLD]);
-    expect(select(entries, { ...initialUi, filter: 'old0' }).ids).toEqual([OLD]);
-    expect(select(entries, { ...initialUi, filter: 'PODCAST' }).ids).toEqual([NEW, MID, OLD]);
+    expect(ids(entries, kept)).toEqual([MID]);
+    expect(ids(entries, press(kept, entries, '/').state)).toEqual([MID]);
+    expect(ids(entries, press(press(kept, entries, '/').state, entries, '', { escape: true }).state)).toEqual([NEW, MID, OLD]);
+    expect(ids(entries, { ...initialUi, filter: 'old0' })).toEqual([OLD]);
+    expect(ids(entries, { ...initialUi, filter: 'PODCAST' })).toEqual([NEW, MID, OLD]);
     let typed = press(initialUi, entries, '/').state;
     typed = handleKeys(typed, 'x\x7f', {}, ctxOf(entries, typed)).state;
     expect(typed.filter).toBe('');
@@ -155,6 +159,26 @@ describe('jumping through the list', () => {
     expect(select(entries, press(oldest, entries, 'g').state).selectedId).toBe(NEW);
     expect(select(entries, press(initialUi, entries, '', { end: true }).state).selectedId).toBe(OLD);
     expect(select(entries, press(oldest, entries, '', { home: true }).state).selectedId).toBe(NEW);
+  });
+
+  it('G pressed while only the newest runs are listed selects the oldest once every run is', () => {
+    const newest = entries.slice(0, 2);
+    const g = press(initialUi, newest, 'G').state;
+    expect(select(newest, g).selectedId).toBe(MID);
+    expect(select(entries, g).selectedId).toBe(OLD);
+    // Moving from there picks runs as usual.
+    expect(select(entries, press(g, entries, 'k').state).selectedId).toBe(MID);
+  });
+
+  it('PgDn and PgUp move a page of the list at a time; with the log open they page the log', () => {
+    const many = [entry(withId(states.running(), NEW)), entry(withId(states.failed(), MID)), ...['5', '4', '3', '2', '1'].map((n) => listed(`20261124-08000${n}-000-old00${n}`))];
+    const down = press(initialUi, many, '', { pageDown: true }).state;
+    expect(select(many, down).selectedId).toBe('20261124-080005-000-old005');
+    expect(select(many, press(down, many, '', { pageUp: true }).state).selectedId).toBe(NEW);
+    expect(press({ ...initialUi, showLog: true }, many, '', { pageDown: true }).effects).toEqual([{ type: 'log-page', move: 'down', runId: NEW }]);
+    // A page through the runs a search lets through.
+    const searched = { ...initialUi, filter: 'old' };
+    expect(select(many, press(searched, many, '', { pageDown: true }).state).selectedId).toBe('20261124-080003-000-old003');
   });
 
   it('with the log open, Home and End move through the log', () => {

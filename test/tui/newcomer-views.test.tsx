@@ -11,11 +11,12 @@ import { LogPane } from '../../src/tui/components/LogPane.js';
 import { Picker } from '../../src/tui/components/Picker.js';
 import { RunDetail } from '../../src/tui/components/RunDetail.js';
 import { RunList } from '../../src/tui/components/RunList.js';
+import { RunRows } from '../../src/tui/run-rows.js';
 import { StatsView } from '../../src/tui/components/StatsView.js';
 import { DisplayContext } from '../../src/tui/display.js';
 import { formatCost } from '../../src/tui/text.js';
-import type { RunEntry } from '../../src/tui/run-entries.js';
-import { T0, states } from './run-states.js';
+import { type RunEntry, entryId } from '../../src/tui/run-entries.js';
+import { T0, held, listed, states } from './run-states.js';
 
 const NOW = T0 + 8000;
 const plain = { ascii: false, color: false };
@@ -73,7 +74,7 @@ describe('times', () => {
     expect(formatDuration(-5000)).toBe('0ms');
     const run = states.running();
     // The run was made and its stage started "after" this clock's now: a skewed clock, or a frame drawn early.
-    const out = frame(<RunList entries={[{ ok: true, run }]} selectedId={null} height={5} width={80} now={T0 - 2000} />);
+    const out = frame(<RunList entries={RunRows.of([held(run)])} selectedId={null} height={5} width={80} now={T0 - 2000} />);
     expect(out).toMatch(/0ms ago/);
     expect(out).not.toMatch(/\s-\d/);
     expect(frame(<RunDetail run={run} stage={1} entityRows={0} width={100} now={T0} />)).not.toMatch(/\s-\d/);
@@ -81,19 +82,19 @@ describe('times', () => {
 });
 
 describe('the run list window', () => {
-  const many: RunEntry[] = Array.from({ length: 12 }, (_, i) => ({ ok: true, run: { ...states.failed(), run_id: `20261124-1000${String(59 - i).padStart(2, '0')}-000-run${String(i).padStart(3, '0')}` } }));
+  const many: RunEntry[] = Array.from({ length: 12 }, (_, i) => listed(`20261124-1000${String(59 - i).padStart(2, '0')}-000-run${String(i).padStart(3, '0')}`));
 
   it('says how many newer runs are above it when scrolled down', () => {
-    const id = many[10]?.ok ? many[10].run.run_id : '';
-    const out = lines(frame(<RunList entries={many} selectedId={id} height={5} width={80} now={NOW} />));
+    const id = many[10] ? entryId(many[10]) : '';
+    const out = lines(frame(<RunList entries={RunRows.of(many)} selectedId={id} height={5} width={80} now={NOW} />));
     expect(out[0]).toMatch(/↑ 8 newer/);
     expect(out).toHaveLength(5);
     expect(out.some((l) => l.includes('run010'))).toBe(true);
-    expect(frame(<RunList entries={many} selectedId={null} height={5} width={80} now={NOW} />)).not.toMatch(/newer/);
+    expect(frame(<RunList entries={RunRows.of(many)} selectedId={null} height={5} width={80} now={NOW} />)).not.toMatch(/newer/);
   });
 
   it('says when a search matches no run', () => {
-    expect(frame(<RunList entries={[]} selectedId={null} height={5} width={80} now={NOW} filter="mani" />)).toContain('No run matches /mani');
+    expect(frame(<RunList entries={RunRows.of([])} selectedId={null} height={5} width={80} now={NOW} filter="mani" />)).toContain('No run matches /mani');
   });
 });
 

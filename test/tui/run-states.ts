@@ -1,6 +1,8 @@
 import { applyEvent } from '../../src/shared/apply-event.js';
 import type { RunEvent, RunEventBody } from '../../src/shared/events.js';
 import type { RunMetadata } from '../../src/shared/metadata-schema.js';
+import { indexEntryOf } from '../../src/shared/run-index-entry.js';
+import { type RunEntry, entryOfRun, listingEntry } from '../../src/tui/run-entries.js';
 
 export const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 const at = (ms: number): string => new Date(T0 + ms).toISOString();
@@ -67,3 +69,9 @@ export const states = {
       { type: 'run.interrupted', error: err('ERR_INTERRUPTED', 2000, null) },
     ]),
 };
+
+/** A run as the list holds one it holds whole (the feed's, a followed folder's). */
+export const held = (run: RunMetadata): RunEntry => entryOfRun(run);
+
+/** A run as the list holds a finished one: its listing alone (an index line), under `runId`. */
+export const listed = (runId: string, run: RunMetadata = states.failed()): RunEntry => listingEntry({ ...indexEntryOf(run), run_id: runId });

@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { filterPipelines, initialUi, uiReducer } from '../../src/tui/ui-state.js';
 import { layout } from '../../src/tui/layout.js';
+import { RunRows } from '../../src/tui/run-rows.js';
+import { listed } from './run-states.js';
 
 describe('uiReducer', () => {
-  const ids = ['c', 'b', 'a'];
+  const runs = RunRows.of(['c', 'b', 'a'].map((id) => listed(id)));
   it('moves through runs within bounds, from the newest', () => {
-    let s = uiReducer(initialUi, { type: 'move', delta: 1, ids });
+    let s = uiReducer(initialUi, { type: 'move', delta: 1, runs });
     expect(s.selectedId).toBe('b');
-    s = uiReducer(s, { type: 'move', delta: 5, ids });
+    s = uiReducer(s, { type: 'move', delta: 5, runs });
     expect(s.selectedId).toBe('a');
-    s = uiReducer(s, { type: 'move', delta: -9, ids });
+    s = uiReducer(s, { type: 'move', delta: -9, runs });
     expect(s.selectedId).toBe('c');
+    expect(uiReducer(s, { type: 'jump', to: 'oldest' })).toMatchObject({ selectedId: null, oldest: true });
+    expect(uiReducer(s, { type: 'jump', to: 'newest' })).toMatchObject({ selectedId: null, oldest: false });
   });
 
   it("holds a run's log pane at a byte offset when scrolled back, and follows again on another stage", () => {

@@ -4,7 +4,7 @@ import type { Glyphs } from '../text.js';
 
 /** Every key, as the README's key table and docs/tui.md describe them. */
 export const KEYS = (g: Glyphs): [string, string][] => [
-  [`${g.up} ${g.down} / j k`, 'move through runs (newest first); g / G the newest / oldest'],
+  [`${g.up} ${g.down} / j k`, 'runs, newest first; PgUp / PgDn a page; g / G newest / oldest'],
   [`${g.left} ${g.right} / h`, 'choose the stage whose log is shown'],
   ['Enter / l', "show or hide the selected stage's log"],
   ['f / End', 'follow the log; PgUp / PgDn page through it, Home its start'],

@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RunMetadata } from '../../shared/metadata-schema.js';
 import type { Circuit } from '../../shared/protocol.js';
 import type { DaemonConnection } from '../../client/daemon-connection.js';
 import { ensureDaemon } from '../../client/daemon-launcher.js';
 import { FeedClient, type FeedStatus } from '../../client/feed-client.js';
 import { stoppedMark } from '../../workspace/daemon-stopped.js';
 import { listPipelineNames } from '../../workspace/pipeline-files.js';
-import { watchRunFolders } from '../disk-watcher.js';
-import { type RunEntry, mergeEntries } from '../run-entries.js';
+import { type ListedEntry, liveEntries } from '../run-entries.js';
+import { RunRows } from '../run-rows.js';
+import { type RunSource, type RunSourceState, watchRuns } from '../run-source.js';
 
 /** Never more frames than this, however fast events arrive. */
 export const FRAME_MS = 33;
@@ -19,7 +19,14 @@ export const FRAME_MS = 33;
 export type Connection = FeedStatus | 'read-only' | 'idle' | 'stopped';
 
 export interface RunsView {
-  entries: RunEntry[];
+  /** The runs on disk (the index, and the folders of the runs it cannot tell), newest first. */
+  base: RunRows;
+  /** The feed's runs, newest first: laid over `base` where newer (selectors.ts listRuns). */
+  live: readonly ListedEntry[];
+  /** Runs whose state may still change: the feed's and those followed in their folders (the bell watches these). */
+  moving: readonly string[];
+  /** Said in the footer while no runs index is there and the daemon rebuilds it. */
+  notice: string | null;
   circuits: Circuit[];
   connection: Connection;
   /** Sends a command to the daemon; null while there is no live connection. */
@@ -37,34 +44,49 @@ export interface UseRunsOptions {
   startDaemon: boolean;
 }
 
-// The runs the TUI shows: the daemon's feed (through the shared reducer, in FeedClient) merged with the run
-// folders as chokidar sees them. Without a daemon it is the folders alone. Updates are batched to one render per
+const EMPTY: RunSourceState = { entries: RunRows.empty, moving: [], complete: false, indexed: true };
+
+// The runs the TUI shows: the daemon's feed (through the shared reducer, in FeedClient) and the runs on disk
+// (run-source.ts: the runs index, and the folders of the runs it cannot tell), each kept as it is and laid over the
+// other per frame by the selectors. Without a daemon it is the disk alone. Updates are batched to one render per
 // frame at most. A daemon is started by the feed when none answers, except in a workspace with nothing to run yet
 // (no daemon until the user starts a run) and after `daemon stop` (the launcher leaves that one stopped).
 export function useRuns({ workspace, startDaemon }: UseRunsOptions): Runs {
-  const [view, setView] = useState<RunsView>({ entries: [], circuits: [], connection: 'connecting', client: null });
+  const [view, setView] = useState<RunsView>({ base: RunRows.empty, live: [], moving: [], notice: null, circuits: [], connection: 'connecting', client: null });
   // Nothing to run yet (no pipelines): no daemon until the user asks for one. Null until the folder is read.
   const [lazy, setLazy] = useState<boolean | null>(null);
   const [generation, setGeneration] = useState(0);
-  const feed = useRef<ReadonlyMap<string, RunMetadata>>(new Map());
-  const disk = useRef<ReadonlyMap<string, RunEntry>>(new Map());
+  const live = useRef<{ entries: readonly ListedEntry[]; ids: readonly string[] }>({ entries: [], ids: [] });
+  const disk = useRef<RunSourceState>(EMPTY);
+  const source = useRef<RunSource | null>(null);
   const client = useRef<FeedClient | null>(null);
   const status = useRef<FeedStatus>('connecting');
   const readOnly = useRef(false);
   const auto = startDaemon && lazy === false;
+  const moving = useRef<{ disk: readonly string[]; live: readonly string[]; both: readonly string[] }>({ disk: [], live: [], both: [] });
   const publish = usePublisher(() => {
     const connection = connectionOf(status.current, readOnly.current, lazy, startDaemon, workspace);
-    return { entries: mergeEntries(feed.current, disk.current), circuits: client.current?.circuits ?? [], connection, client: connection === 'live' ? client.current : null };
+    const m = moving.current;
+    if (m.disk !== disk.current.moving || m.live !== live.current.ids) {
+      moving.current = { disk: disk.current.moving, live: live.current.ids, both: [...disk.current.moving, ...live.current.ids] };
+    }
+    // No index where there are runs (an older workspace): a daemon rebuilds it in the background.
+    const rebuilding = !disk.current.indexed && disk.current.entries.length > 0 && connection === 'live';
+    const notice = rebuilding ? 'the daemon is rebuilding the runs index: runs listed from their folders meanwhile' : null;
+    return { base: disk.current.entries, live: live.current.entries, moving: moving.current.both, notice, circuits: client.current?.circuits ?? [], connection, client: connection === 'live' ? client.current : null };
   }, setView);
 
-  useEffect(
-    () =>
-      watchRunFolders(workspace, (entries) => {
-        disk.current = entries;
-        publish();
-      }),
-    [workspace, publish],
-  );
+  useEffect(() => {
+    const runs = watchRuns(workspace, (state) => {
+      disk.current = state;
+      publish();
+    });
+    source.current = runs;
+    return () => {
+      source.current = null;
+      runs.close();
+    };
+  }, [workspace, publish]);
 
   useEffect(() => {
     let live = true;
@@ -82,8 +104,12 @@ export function useRuns({ workspace, startDaemon }: UseRunsOptions): Runs {
       runs: 'all',
       startDaemon: auto,
       onChange: (c) => {
-        feed.current = c.runs;
+        // The feed's runs are few (those live while this TUI watches): made into entries afresh on each change.
+        const entries = liveEntries(c.runs);
+        live.current = { entries, ids: entries.map((e) => e.listing.run_id) };
         status.current = c.status;
+        // While the feed is live its runs are not followed in their folders; when it is not, they are.
+        source.current?.setLive(c.status === 'live' ? live.current.ids : []);
         publish();
       },
     });
