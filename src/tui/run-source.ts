@@ -469,9 +469,11 @@ class Source implements RunSource {
       if (!ids || this.closed) return;
       const now = new Set(ids);
       const added = ids.filter((id) => !this.known.has(id));
+      // A folder made while runs/ was being read is not in that listing, and stays.
+      const since = [...this.known.ids].filter((id) => !now.has(id) && existsSync(runDir(this.workspace, id)));
       for (const id of this.known.ids) if (!now.has(id)) this.touch(id);
       // The new listing, each run with the line it had (or one read before its folder was seen).
-      this.known.reset(ids, (id) => this.lineOf(id) ?? null);
+      this.known.reset(since.length ? [...ids, ...since].sort().reverse() : ids, (id) => this.lineOf(id) ?? null);
       for (const id of added) this.stray.delete(id);
       this.admit(added);
     } finally {

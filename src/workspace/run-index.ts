@@ -31,6 +31,11 @@ export class RunIndex {
     return index;
   }
 
+  /** Bytes of the file read so far: where lines appended since begin. */
+  get consumed(): number {
+    return this.offset;
+  }
+
   get size(): number {
     return this.byId.size;
   }
@@ -130,7 +135,9 @@ export function scanIndex(file: string): IndexScan {
     scan.whole = end + 1;
     if (end > start) {
       scan.lines++;
-      const peeked = peekLine(buffer.toString('latin1', start, Math.min(end, start + PREFIX_BYTES))) ?? peekParsed(buffer.toString('utf8', start, end));
+      // Two lines glued into one (a torn line, then the next append) read as the first by their prefix: bad.
+      const glued = buffer.indexOf(LINE_START, start + 1);
+      const peeked = glued >= 0 && glued < end ? null : (peekLine(buffer.toString('latin1', start, Math.min(end, start + PREFIX_BYTES))) ?? peekParsed(buffer.toString('utf8', start, end)));
       if (!peeked) scan.bad++;
       else scan.status.set(peeked.runId, peeked.status);
     }
@@ -139,6 +146,7 @@ export function scanIndex(file: string): IndexScan {
   return scan;
 }
 
+const LINE_START = Buffer.from('{"run_id":');
 /** Enough of a line for its run id (at most 128 characters) and status. */
 const PREFIX_BYTES = 200;
 

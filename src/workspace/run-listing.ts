@@ -1,7 +1,7 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { PipeError } from '../shared/errors.js';
 import { type IndexEntry, activeMsOf, entryOfSummary, isSettled, peekLine } from '../shared/run-index-entry.js';
-import { runDir, runsDir } from './layout.js';
+import { runsDir } from './layout.js';
 import { RunIndex, parseIndexLine, runIndexFile, scanIndex } from './run-index.js';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { isHalfMade, listRunIds, readSummariesWithSync } from './run-reader.js';
@@ -26,9 +26,6 @@ export async function unsettledRunIds(workspace: string): Promise<string[]> {
     const status = scan.status.get(id);
     return status === undefined || status === null || !isTerminal(status);
   };
-  if (scan.exists && scan.bad === 0 && indexCoversFolders(workspace)) {
-    return [...scan.status.keys()].filter((id) => scan.status.get(id) !== null && open(id) && existsSync(runDir(workspace, id))).sort().reverse();
-  }
   return (await listRunIds(workspace)).filter(open);
 }
 
@@ -40,18 +37,13 @@ export async function listAllRuns(workspace: string): Promise<ListedRun[]> {
 }
 
 /**
- * The newest `limit` runs, reading only as much of the index (from its end) as holds their lines. When nothing in
- * runs/ changed since the index was last written (the folder's mtime, one stat), the index also says which runs
- * are the newest, and 100 000 names are not read; each of those runs' folders is still checked to be there.
+ * The newest `limit` runs, reading only as much of the index (from its end) as holds their lines. Which runs are
+ * the newest comes from the names in runs/: the index's order cannot say it (a queued run's only line may lie far
+ * back, behind thousands of lines of the runs that ran since).
  */
 export async function listNewestRuns(workspace: string, limit: number): Promise<ListedRun[]> {
-  const file = runIndexFile(workspace);
-  if (indexCoversFolders(workspace)) {
-    const tail = newestFromEnd(file, limit);
-    if (tail) return settle(workspace, tail.ids.filter((id) => existsSync(runDir(workspace, id))), (id) => tail.found.get(id));
-  }
   const ids = (await listRunIds(workspace)).slice(0, limit);
-  const found = linesFromEnd(file, new Set(ids));
+  const found = linesFromEnd(runIndexFile(workspace), new Set(ids));
   return settle(workspace, ids, (id) => found.get(id));
 }
 
@@ -85,28 +77,6 @@ function settle(workspace: string, ids: string[], lineOf: (id: string) => IndexE
   });
 }
 
-/**
- * The newest `limit` run ids of the index and their last lines, read from its end: lines lie in about the order the
- * runs were made (appended as they go; a compaction sorts them), so once `limit` are found, one more chunk is
- * read in case of a late line among them. Null when the index is not there.
- */
-function newestFromEnd(file: string, limit: number): { ids: string[]; found: Map<string, IndexEntry> } | null {
-  const found = new Map<string, IndexEntry>();
-  const done = new Set<string>();
-  let extra = 1;
-  const complete = readBackwards(file, (line) => {
-    const peeked = peekLine(line);
-    if (!peeked || done.has(peeked.runId)) return true;
-    done.add(peeked.runId);
-    const parsed = parseIndexLine(line);
-    if (parsed && !('removed' in parsed)) found.set(parsed.run_id, parsed);
-    return true;
-  }, () => found.size < limit || extra-- > 0);
-  if (!complete) return null;
-  const ids = [...found.keys()].sort().reverse().slice(0, limit);
-  return { ids, found };
-}
-
 /** Bytes read from the end of the index at a time. */
 const CHUNK = 256 * 1024;
 
@@ -118,9 +88,11 @@ function linesFromEnd(file: string, wanted: Set<string>): Map<string, IndexEntry
   readBackwards(file, (line) => {
     const peeked = peekLine(line);
     if (!peeked || done.has(peeked.runId) || !wanted.has(peeked.runId)) return true;
-    done.add(peeked.runId);
     const parsed = parseIndexLine(line);
-    if (parsed && !('removed' in parsed)) found.set(parsed.run_id, parsed);
+    // A line that does not parse (torn by a crash) is passed over: the run's line before it still counts.
+    if (!parsed) return true;
+    done.add(peeked.runId);
+    if (!('removed' in parsed)) found.set(parsed.run_id, parsed);
     return true;
   }, () => done.size < wanted.size);
   return found;
@@ -137,11 +109,22 @@ function readBackwards(file: string, each: (line: string) => boolean, more: () =
   try {
     let end = fstatSync(fd).size;
     let carry = Buffer.alloc(0);
+    let first = true;
     while (end > 0 && more()) {
       const start = Math.max(0, end - CHUNK);
       const chunk = Buffer.alloc(end - start);
       readSync(fd, chunk, 0, chunk.length, start);
       let text = Buffer.concat([chunk, carry]);
+      // Bytes after the file's last newline are a line still being written (or torn): not a line yet.
+      if (first) {
+        const last = text.lastIndexOf(0x0a);
+        if (last < 0) {
+          end = start;
+          continue;
+        }
+        first = false;
+        text = text.subarray(0, last + 1);
+      }
       // The first (partial) line of this chunk is completed by the next one read.
       const cut = start === 0 ? -1 : text.indexOf(0x0a);
       carry = cut < 0 ? Buffer.alloc(0) : text.subarray(0, cut);

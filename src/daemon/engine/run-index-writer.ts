@@ -29,13 +29,17 @@ export function indexRecorder(workspace: string, recorder: RunRecorder): () => v
     if (flushing) return;
     flushing = true;
     // Whatever the run is by the time metadata.json is written is what goes in: a resume meanwhile is not undone.
-    void recorder
-      .flush()
-      .catch(() => undefined)
-      .then(() => {
+    // A flush that failed (a full disk) leaves the line out: the run's folder is behind it, and the run's next
+    // change, or the next daemon's recovery (the index does not call it finished), makes it good.
+    void recorder.flush().then(
+      () => {
         flushing = false;
         append();
-      });
+      },
+      () => {
+        flushing = false;
+      },
+    );
   };
   changed();
   return recorder.subscribe(changed);
@@ -76,7 +80,8 @@ export function replaceIndex(workspace: string, entries: IndexEntry[], since: nu
 export function compactIndex(workspace: string, minLines = 1000): boolean {
   const index = RunIndex.open(workspace);
   if (!index.exists || index.lines <= Math.max(minLines, 2 * index.size)) return false;
-  replaceIndex(workspace, index.list(), sizeOf(index.file));
+  // Lines appended since the index was read are carried over from exactly where its reading ended.
+  replaceIndex(workspace, index.list(), index.consumed);
   return true;
 }
 

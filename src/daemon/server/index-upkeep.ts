@@ -101,7 +101,8 @@ export class IndexUpkeep {
     const recovered = new Set(scope.runIds);
     if (!scope.listed) {
       const folders = new Set(await listRunIds(this.workspace));
-      const gone = [...this.known].filter((id) => !folders.has(id) && !this.manager.liveState(id));
+      // Made while runs/ was being read (the daemon's runs, a foreground run) is not gone: looked at again.
+      const gone = [...this.known].filter((id) => !folders.has(id) && !this.manager.liveState(id) && !existsSync(path.join(runsDir(this.workspace), id)));
       for (const id of gone) this.known.delete(id);
       if (gone.length) indexRemovals(this.workspace, gone);
       for (const id of folders) {

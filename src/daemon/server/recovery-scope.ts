@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isTerminal } from '../../shared/metadata-schema.js';
 import { runDir } from '../../workspace/layout.js';
 import { runIndexFile, scanIndex } from '../../workspace/run-index.js';
@@ -19,9 +19,18 @@ export interface RecoveryScope {
   rebuild: boolean;
 }
 
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 export async function recoveryScope(workspace: string): Promise<RecoveryScope> {
   const scan = scanIndex(runIndexFile(workspace));
-  if (!scan.exists || scan.bad > 0) return { runIds: [], removed: [], known: new Set(await listRunIds(workspace)), listed: true, rebuild: true };
+  // Missing, a line that does not read, or a torn last line (the next append would be glued to it): rebuilt.
+  if (!scan.exists || scan.bad > 0 || fileSize(runIndexFile(workspace)) > scan.whole) return { runIds: [], removed: [], known: new Set(await listRunIds(workspace)), listed: true, rebuild: true };
   const unsettled = (status: string | null | undefined): boolean => status === undefined || status === null || !isTerminal(status as never);
   // Nothing made or removed in runs/ since the index was written: it names every folder, and 100 000 names need
   // not be read before the daemon answers.

@@ -61,6 +61,8 @@ async function recoverOne(workspace: string, manager: RunManager, graceMs: numbe
     return;
   }
   const state = folded.state;
+  // A run a foreground `run` is still recording is its to write: a catch-up here could land after its last write.
+  if (!isTerminal(state.status) && isOtherLiveRunner(state.runner_pid)) return;
   if (!read.ok || state.seq > read.run.seq) {
     await writeAtomic(path.join(dir, METADATA_FILE), `${JSON.stringify(state, null, 2)}\n`);
     (read.ok ? report.caughtUp : report.rebuilt).push(runId);
