@@ -26,7 +26,7 @@ describe('a word that names no command', () => {
       [['stauts', 'abc'], "unknown command 'stauts' (did you mean 'status'?)"],
       [['remove', 'abc', 'def'], "unknown command 'remove' (did you mean 'rm'?)"],
       [['--workspace', '/tmp', 'lgos', 'x', '-f'], "unknown command 'lgos' (did you mean 'logs'?)"],
-      [['frobnicate', 'x'], "unknown command 'frobnicate'; the commands: run, validate, ls"],
+      [['frobnicate', 'x'], "unknown command 'frobnicate'; the commands: run, init, validate, ls"],
     ];
     for (const [args, message] of cases) {
       const result = await cli(args);

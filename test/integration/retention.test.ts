@@ -35,7 +35,8 @@ describe('retention', () => {
     await startDaemon(ws, [], { PIPE_TUI_RETENTION_FIRST_MS: '100' });
     await waitFor('the old succeeded run to go', () => !existsSync(runDir(ws, succeeded)));
     expect(existsSync(runDir(ws, failed))).toBe(true);
-    expect(RunIndex.open(ws).list().map((r) => r.run_id)).toEqual([failed]);
+    // The folder is moved aside first, then deleted, then its removal written to the index.
+    await waitFor('the index to drop it', () => RunIndex.open(ws).list().map((r) => r.run_id).join() === failed);
     await waitFor('the log line', () => readFileSync(daemonPaths(ws).log, 'utf8').includes('retention: removed 1 run'));
   });
 

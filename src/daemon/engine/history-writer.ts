@@ -5,6 +5,7 @@ import { stageRecord } from '../../shared/history-record.js';
 import { writeAtomic } from '../../workspace/atomic-write.js';
 import { HistoryIndex, keepRecent, recordsFromFolders } from '../../workspace/history-index.js';
 import { daemonPaths } from '../../workspace/layout.js';
+import { listRunIds } from '../../workspace/run-reader.js';
 import type { RunRecorder } from './run-recorder.js';
 
 // The write side of the history index: the daemon (and a foreground run) append each stage as it ends, and
@@ -21,7 +22,8 @@ export class History extends HistoryIndex {
       if (history.oversized()) await history.writeRecords(history.kept());
       return history;
     }
-    if (!options.background) {
+    // Without runs there is nothing to fold (a first daemon): an empty index at once, nothing to log.
+    if (!options.background || (await listRunIds(workspace)).length === 0) {
       await history.rebuild(workspace);
       return history;
     }

@@ -8,7 +8,7 @@ import { runsDir } from '../../workspace/layout.js';
 import { runIndexFile, scanIndex } from '../../workspace/run-index.js';
 import { listRunIds, readRun, readSummariesSync } from '../../workspace/run-reader.js';
 import { rebuildIndex } from '../engine/run-index-rebuild.js';
-import { compactIndex, sizeOf } from '../engine/run-index-writer.js';
+import { compactIndex, replaceIndex, sizeOf } from '../engine/run-index-writer.js';
 import { appendIndex, indexRemovals, makeStateDir } from '../../workspace/run-index-append.js';
 import type { RecoveryScope } from './recovery-scope.js';
 import { type RecoveryReport, recoverRun } from './recovery.js';
@@ -65,6 +65,8 @@ export class IndexUpkeep {
   private async rebuild(scope: RecoveryScope): Promise<void> {
     const file = runIndexFile(this.workspace);
     const scan = scanIndex(file);
+    // A workspace with no runs yet (its first daemon): an empty index, and nothing worth a line in the log.
+    if (!scan.exists && scope.known.size === 0) return replaceIndex(this.workspace, [], 0);
     // A line torn by a crash is ended, so that what is appended next is not glued to it.
     if (scan.exists && sizeOf(file) > scan.whole) appendFileSync(file, '\n');
     const why = scan.exists ? `${scan.bad} unreadable line${scan.bad === 1 ? '' : 's'}` : 'missing';
