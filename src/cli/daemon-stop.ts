@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { lastLogLine } from '../client/daemon-launcher.js';
 import { SHUTDOWN_MS } from '../daemon/server/daemon-main.js';
 import { PipeError } from '../shared/errors.js';
 import { lockHolder, processState } from '../workspace/daemon-pid.js';
@@ -61,7 +62,7 @@ export async function stopDaemonCommand(workspace: string, flags: StopFlags = {}
   while (!gone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (!gone()) throw stuck(pid, paths.log);
   // A daemon that gave up waiting says so in its log: its runs were not all recorded as interrupted.
-  const gaveUp = lastLine(paths.log, logSize);
+  const gaveUp = lastLogLine(paths.log, logSize);
   return { stopped: true, pid, warning: gaveUp?.includes('exiting anyway') ? gaveUp : null, runs };
 }
 
@@ -87,7 +88,7 @@ const STATES: Record<string, string> = {
 function stuck(pid: number, log: string): PipeError {
   const state = processState(pid) ?? '?';
   const doing = (STATES[state] ?? `in state ${state}`).replace('PID', String(pid));
-  const last = lastLine(log, 0);
+  const last = lastLogLine(log, 0);
   return new PipeError(
     'ERR_DAEMON_UNREACHABLE',
     `daemon ${pid} did not exit within ${STOP_WAIT_MS / 1000} s of SIGTERM; it is still ${doing}. ` +
@@ -103,20 +104,3 @@ const sizeOf = (file: string): number => {
   }
 };
 
-// The last line of the file written after `from`, read from its tail only (daemon.log grows for ever).
-function lastLine(file: string, from: number): string | null {
-  try {
-    const size = statSync(file).size;
-    const start = Math.max(from, size - 8192);
-    const buffer = Buffer.alloc(size - start);
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, buffer, 0, buffer.length, start);
-    } finally {
-      closeSync(fd);
-    }
-    return buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '').at(-1) ?? null;
-  } catch {
-    return null;
-  }
-}

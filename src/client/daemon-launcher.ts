@@ -109,16 +109,17 @@ export function sizeOf(file: string): number {
 
 /** What a slow-starting daemon is doing, from its log's last line since `from`. */
 export function slowStartText(log: string, from: number, pid?: number): string {
-  const line = lastLogLine(log, from);
+  // Without its time stamp: what the daemon is doing now.
+  const line = (lastLogLine(log, from) ?? '').replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '').slice(0, 200);
   return `the daemon${pid === undefined ? '' : ` (pid ${pid})`} is starting${line ? `: ${line}` : ''}`;
 }
 
-// The daemon's last log line since `from`, without its time stamp: what it is doing now.
-function lastLogLine(file: string, from: number): string {
+/** The last non-blank line of `file` written after `from`, read from its tail only (daemon.log grows for ever). */
+export function lastLogLine(file: string, from: number): string | null {
   try {
     const size = statSync(file).size;
-    const start = Math.max(from, size - 4096);
-    if (size <= start) return '';
+    const start = Math.max(from, size - 8192);
+    if (size <= start) return null;
     const buffer = Buffer.alloc(size - start);
     const fd = openSync(file, 'r');
     try {
@@ -126,10 +127,9 @@ function lastLogLine(file: string, from: number): string {
     } finally {
       closeSync(fd);
     }
-    const lines = buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '');
-    return (lines.at(-1) ?? '').replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '').slice(0, 200);
+    return buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '').at(-1) ?? null;
   } catch {
-    return '';
+    return null;
   }
 }
 
