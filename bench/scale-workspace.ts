@@ -22,7 +22,7 @@ import { KEEP_PER_STAGE, keepRecent } from '../src/workspace/history-index.js';
 import { CLI_BIN, monotonicMs } from './bench-helpers.js';
 
 /** Bump when what a scale workspace holds changes: older caches are then left alone and new ones made. */
-export const SCALE_FORMAT = 1;
+export const SCALE_FORMAT = 2;
 export const SCALE_PIPELINE = 'scale';
 /** Sizes the bench knows; `PIPE_TUI_BENCH_SCALE=0,10000,100000` picks among any whole numbers. */
 export const DEFAULT_SIZES = [0, 10_000, 100_000];
@@ -319,7 +319,7 @@ async function build(root: string, size: number, start: number): Promise<Manifes
       if (t.name === 'metadata.json') metadataText = text;
     }
     const run = JSON.parse(metadataText) as RunMetadata;
-    indexLines.push(indexLineText(indexEntryOf(run)));
+    indexLines.push(indexLineText(indexEntryOf(run), true));
     for (const stage of run.stages) {
       const key = stage.id;
       if ((historyCount.get(key) ?? 0) >= KEEP_PER_STAGE) continue;

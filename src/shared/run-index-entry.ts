@@ -63,12 +63,22 @@ export function listingKey(entry: IndexEntry): string {
   return [entry.status, entry.current_state.stage, entry.current_state.progress, entry.started_at, entry.ended_at, entry.error?.code ?? '', entry.total_cost_usd, entry.active_ms].join('|');
 }
 
-/** One line of the file, `run_id` and `status` first. */
-export function indexLineText(line: IndexEntry | IndexRemoval): string {
+/**
+ * One line of the file, `run_id` and `status` first. A run's first line in the file (written when it is made,
+ * or found, and by a rewrite of the file) ends in FIRST_MARK: reading back from the end, a reader that has passed
+ * N runs' first lines has seen every run made after them (see run-listing.ts).
+ */
+export function indexLineText(line: IndexEntry | IndexRemoval, first = false): string {
   if ('removed' in line) return `${JSON.stringify({ run_id: line.run_id, removed: true })}\n`;
   const { run_id, status, ...rest } = line;
-  return `${JSON.stringify({ run_id, status, ...rest })}\n`;
+  const text = JSON.stringify({ run_id, status, ...rest });
+  return first ? `${text.slice(0, -1)}${FIRST_MARK}\n` : `${text}\n`;
 }
+
+/** How a run's first line ends; no other key of a line is `first` (quotes inside strings are escaped). */
+export const FIRST_MARK = ',"first":true}';
+
+export const isFirstLine = (line: string): boolean => line.endsWith(FIRST_MARK);
 
 /** A removal line: the run's folder is gone. */
 export const removalOf = (runId: string): IndexRemoval => ({ run_id: runId, removed: true });

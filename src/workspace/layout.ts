@@ -58,6 +58,8 @@ export function daemonPaths(workspace: string) {
     history: path.join(dir, 'history.ndjson'),
     /** Every run's listing, one line per change: `ls` and the TUI list from it (run-index.ts). */
     runIndex: path.join(dir, 'runs.ndjson'),
+    /** The pid of the daemon that keeps the runs index in step with runs/ (index-upkeep.ts), while it does. */
+    runsFollowed: path.join(dir, 'runs.followed'),
     logindWarned: path.join(dir, 'logind-warned'),
     /** Written by `daemon stop`: the daemon was stopped on purpose, so a client that merely connects does not start it again (daemon-stopped.ts). */
     stopped: path.join(dir, 'stopped'),

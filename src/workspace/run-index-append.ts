@@ -6,12 +6,15 @@ import { runIndexFile } from './run-index.js';
 // Appends to the runs index: a recorder's new listing of its run, or the removal of a run's folder (`rm`, `prune`,
 // the daemon noticing an `rm -r`). Whole lines in one write, so concurrent writers never interleave.
 
-/** False when the lines could not be written (a full disk): the index lags, and a rebuild makes it good. */
-export function appendIndex(workspace: string, lines: (IndexEntry | IndexRemoval)[]): boolean {
+/**
+ * False when the lines could not be written (a full disk): the index lags, and a rebuild makes it good. `first`:
+ * these are the runs' first lines (a run just made, a folder found), marked as such (see indexLineText).
+ */
+export function appendIndex(workspace: string, lines: (IndexEntry | IndexRemoval)[], first = false): boolean {
   if (lines.length === 0) return true;
   try {
     makeStateDir(daemonPaths(workspace).dir);
-    appendFileSync(runIndexFile(workspace), lines.map(indexLineText).join(''), { mode: PRIVATE_FILE_MODE });
+    appendFileSync(runIndexFile(workspace), lines.map((line) => indexLineText(line, first)).join(''), { mode: PRIVATE_FILE_MODE });
     return true;
   } catch {
     return false;

@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { PipeError } from '../shared/errors.js';
-import { type IndexEntry, activeMsOf, entryOfSummary, isSettled, peekLine } from '../shared/run-index-entry.js';
-import { runsDir } from './layout.js';
+import { type IndexEntry, activeMsOf, entryOfSummary, isFirstLine, isSettled, peekLine } from '../shared/run-index-entry.js';
+import { daemonPaths, runsDir } from './layout.js';
+import { lockHolder } from './daemon-pid.js';
 import { RunIndex, parseIndexLine, runIndexFile, scanIndex } from './run-index.js';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { isHalfMade, listRunIds, readSummariesWithSync } from './run-reader.js';
@@ -31,20 +32,67 @@ export async function unsettledRunIds(workspace: string): Promise<string[]> {
 
 /** Every run, newest first. */
 export async function listAllRuns(workspace: string): Promise<ListedRun[]> {
-  const ids = await listRunIds(workspace);
+  const followed = indexFollowed(workspace);
   const index = RunIndex.open(workspace);
+  const ids = followed ? index.list().map((run) => run.run_id) : await listRunIds(workspace);
   return settle(workspace, ids, (id) => index.get(id));
 }
 
 /**
- * The newest `limit` runs, reading only as much of the index (from its end) as holds their lines. Which runs are
- * the newest comes from the names in runs/: the index's order cannot say it (a queued run's only line may lie far
- * back, behind thousands of lines of the runs that ran since).
+ * The newest `limit` runs, reading only as much of the index (from its end) as holds their lines. While a daemon
+ * keeps the index in step with runs/ (indexFollowed), the index alone says which runs are newest: reading back to
+ * the first lines of `limit` runs (plus a few) passes every run made after them, however far back a queued run's
+ * only line lies. Otherwise the names in runs/ say it (one readdir: 0.1–0.2 s at 100 000 runs).
  */
 export async function listNewestRuns(workspace: string, limit: number): Promise<ListedRun[]> {
+  const fromIndex = indexFollowed(workspace) ? newestInIndex(runIndexFile(workspace), limit) : null;
+  if (fromIndex) return settle(workspace, fromIndex.ids, (id) => fromIndex.lines.get(id) ?? undefined);
   const ids = (await listRunIds(workspace)).slice(0, limit);
   const found = linesFromEnd(runIndexFile(workspace), new Set(ids));
   return settle(workspace, ids, (id) => found.get(id));
+}
+
+/** Runs made by two processes at once may list in an order a little off their ids': read back this many more. */
+const MADE_AT_ONCE = 16;
+
+/**
+ * The newest `limit` runs the index lists, and their last lines (null: removed); null without an index. A run
+ * without a first line (an index of an older version) still counts once seen: reading just goes on further.
+ */
+export function newestInIndex(file: string, limit: number): { ids: string[]; lines: Map<string, IndexEntry | null> } | null {
+  const lines = new Map<string, IndexEntry | null>();
+  const firsts = new Set<string>();
+  const read = readBackwards(file, (line) => {
+    const runId = peekLine(line)?.runId ?? parseIndexLine(line)?.run_id;
+    if (runId === undefined) return true;
+    if (!lines.has(runId)) {
+      const parsed = parseIndexLine(line);
+      // A line that does not parse (torn by a crash) is passed over: the run's line before it counts.
+      if (!parsed) return true;
+      lines.set(runId, 'removed' in parsed ? null : parsed);
+    }
+    if (isFirstLine(line) && lines.get(runId) !== null) firsts.add(runId);
+    return true;
+  }, () => firsts.size < limit + MADE_AT_ONCE);
+  if (!read) return null;
+  const ids = [...lines].filter(([, line]) => line !== null).map(([id]) => id);
+  return { ids: ids.sort().reverse().slice(0, limit), lines };
+}
+
+/**
+ * Whether the index lists exactly the folders in runs/: true while the daemon that said so (runs.followed) holds
+ * the workspace's lock. That daemon compared the two at its start and follows runs/ for folders added or removed
+ * by hand; without it, a folder copied in or deleted by hand is in runs/ alone.
+ */
+export function indexFollowed(workspace: string): boolean {
+  const paths = daemonPaths(workspace);
+  let pid: number;
+  try {
+    pid = Number(readFileSync(paths.runsFollowed, 'utf8').trim());
+  } catch {
+    return false;
+  }
+  return Number.isInteger(pid) && pid > 0 && lockHolder(paths.pid) === pid;
 }
 
 // Every folder made or removed in runs/ changes its mtime; every process that makes or removes one writes the index

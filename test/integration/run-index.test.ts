@@ -1,10 +1,10 @@
-import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { indexEntryOf } from '../../src/shared/run-index-entry.js';
+import { indexEntryOf, isFirstLine } from '../../src/shared/run-index-entry.js';
 import { daemonPaths, runDir } from '../../src/workspace/layout.js';
 import { RunIndex } from '../../src/workspace/run-index.js';
-import { type ListedRun, listAllRuns, listNewestRuns } from '../../src/workspace/run-listing.js';
+import { type ListedRun, indexFollowed, listAllRuns, listNewestRuns } from '../../src/workspace/run-listing.js';
 import { listRunIds, readRun } from '../../src/workspace/run-reader.js';
 import { cli } from '../helpers/cli.js';
 import { startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
@@ -56,6 +56,10 @@ describe('the runs index', () => {
     // A listing reads the same from the index alone as from every folder.
     expect((await listAllRuns(ws)).map((r) => (r.ok ? comparable(r.run) : r))).toEqual(await fromFolders(ws));
     expect(ids(await listNewestRuns(ws, 2))).toEqual([b, a]);
+    // Each run's first line says so, and no other line: how a listing finds the newest runs from the index alone.
+    const lines = readFileSync(daemonPaths(ws).runIndex, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.filter(isFirstLine).map((l) => (JSON.parse(l) as { run_id: string }).run_id)).toEqual((await listRunIds(ws)).reverse());
   });
 
   it('lists a finished run from its index line without opening its folder', async () => {
@@ -143,6 +147,30 @@ describe('the runs index', () => {
     rmSync(runDir(ws, id), { recursive: true });
     await waitFor('the removed run to leave the index', () => RunIndex.open(ws).get(id) === undefined);
     expect(RunIndex.open(ws).list().map((r) => r.run_id)).toEqual([copy]);
+    // Listed from the index alone: the daemon keeps it in step with runs/.
+    await waitFor('the daemon to say it follows runs/', () => indexFollowed(ws));
+    expect(ids(await listNewestRuns(ws, 5))).toEqual([copy]);
+  });
+
+  it('says it keeps the index in step with runs/ only while it does: not while a folder there cannot be read, nor once stopped', async () => {
+    const ws = await tempWorkspace({ quick: QUICK });
+    expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);
+    const [id] = (await listRunIds(ws)) as [string];
+    const pid = await startDaemon(ws);
+    await waitFor('runs.followed to name the daemon', () => indexFollowed(ws));
+    expect(readFileSync(daemonPaths(ws).runsFollowed, 'utf8').trim()).toBe(String(pid));
+    // A folder put in by hand that does not read has no line: listings read runs/ while it is there.
+    const broken = '20991231-235959-999-broken';
+    mkdirSync(runDir(ws, broken));
+    writeFileSync(path.join(runDir(ws, broken), 'metadata.json'), '{ not json');
+    await waitFor('the daemon to withdraw runs.followed', () => !indexFollowed(ws));
+    const ls = async (): Promise<string[]> => (JSON.parse(String((await cli(['ls', '--json', '--limit', '5', '--workspace', ws])).stdout)) as { run_id: string }[]).map((r) => r.run_id);
+    expect(await ls()).toEqual([broken, id]);
+    rmSync(runDir(ws, broken), { recursive: true });
+    await waitFor('runs.followed again once the folder is gone', () => indexFollowed(ws));
+    expect(await ls()).toEqual([id]);
+    expect((await cli(['daemon', 'stop', '--workspace', ws])).exitCode).toBe(0);
+    expect(existsSync(daemonPaths(ws).runsFollowed)).toBe(false);
   });
 
   it('rm removes the run from the index, and a daemon compacts an index of many lines to one a run', async () => {

@@ -29,7 +29,7 @@ export async function runCommand(pipelineName: string, options: RunCommandOption
   const pipeline = await loadPipeline(workspace, pipelineName);
   const params = resolveParams(pipeline.spec, parseParamPairs(options.param));
   const recorder = await createRun(workspace, pipeline, params);
-  indexRecorder(workspace, recorder);
+  indexRecorder(workspace, recorder, true);
 
   // Ctrl-C, a closed terminal or a kill cancel the run cleanly rather than leave a "running" run behind.
   const live = !options.json && process.stdout.isTTY ? new LiveView({ workspace, quiet: options.quiet }) : null;

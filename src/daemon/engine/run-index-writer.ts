@@ -16,13 +16,18 @@ import type { RunRecorder } from './run-recorder.js';
  * A line never leads the run's folder: it is appended after the event that made it is in events.ndjson, and a
  * finished run's line (which readers trust without opening the folder) only once metadata.json holds that state.
  */
-export function indexRecorder(workspace: string, recorder: RunRecorder): () => void {
+export function indexRecorder(workspace: string, recorder: RunRecorder, made = false): () => void {
   let last = '';
   let flushing = false;
+  // A run just made (`made`) has no line yet: its first one says so, which is how readers find the newest runs.
+  let first = made;
   const append = (): void => {
     const entry = indexEntryOf(recorder.state);
     const key = listingKey(entry);
-    if (key !== last && appendIndex(workspace, [entry])) last = key;
+    if (key !== last && appendIndex(workspace, [entry], first)) {
+      last = key;
+      first = false;
+    }
   };
   const changed = (): void => {
     if (!isSettled(indexEntryOf(recorder.state))) return append();
@@ -56,7 +61,8 @@ export function replaceIndex(workspace: string, entries: IndexEntry[], since: nu
   const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE);
   try {
     const sorted = [...entries].sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
-    for (let i = 0; i < sorted.length; i += 1000) writeSync(fd, sorted.slice(i, i + 1000).map(indexLineText).join(''));
+    // Each run's only line here is its first, in the order runs were made (their ids sort so).
+    for (let i = 0; i < sorted.length; i += 1000) writeSync(fd, sorted.slice(i, i + 1000).map((e) => indexLineText(e, true)).join(''));
     copyTail(file, since, fd);
     fsyncSync(fd);
     closeSync(fd);

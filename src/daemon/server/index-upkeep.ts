@@ -1,10 +1,10 @@
-import { type FSWatcher, existsSync, watch } from 'node:fs';
+import { type FSWatcher, existsSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { isTerminal } from '../../shared/metadata-schema.js';
 import { indexEntryOf } from '../../shared/run-index-entry.js';
 import { isRunId } from '../../shared/names.js';
-import { runsDir } from '../../workspace/layout.js';
+import { PRIVATE_FILE_MODE, daemonPaths, runsDir } from '../../workspace/layout.js';
 import { runIndexFile, scanIndex } from '../../workspace/run-index.js';
 import { listRunIds, readRun, readSummariesSync } from '../../workspace/run-reader.js';
 import { rebuildIndex } from '../engine/run-index-rebuild.js';
@@ -22,6 +22,8 @@ const COMPACT_EVERY_MS = 3_600_000;
 /** The background check of finished runs' folders: this many at a time, then a pause. */
 const SWEEP_BATCH = 200;
 const SWEEP_PAUSE_MS = 10;
+/** How often a folder found unreadable is read again. */
+const RECHECK_MS = 2_000;
 
 // Keeps the runs index true while the daemon runs: rebuilds it in the background when it was missing or unsound
 // (recovering moving runs as it meets them), compacts it now and then, and follows runs/ for folders added or
@@ -33,6 +35,13 @@ export class IndexUpkeep {
   private timer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  /** Folders in runs/ without a line, found unreadable: while there are any, listings read runs/ too. */
+  private readonly unindexed = new Set<string>();
+  private recheck: NodeJS.Timeout | null = null;
+  /** runs/ was compared with the index since start (or the index rebuilt from it). */
+  private reconciled = false;
+  /** runs.followed says this daemon. */
+  private following = false;
   /** Settles when a background rebuild (if any) is done. */
   rebuilt: Promise<void> = Promise.resolve();
 
@@ -45,6 +54,8 @@ export class IndexUpkeep {
   ) {
     this.known = scope.known;
     manager.subscribe((event) => this.known.add(event.run_id));
+    // Followed from before runs/ is compared with the index, so that nothing made meanwhile is missed.
+    this.follow();
     if (scope.rebuild) this.rebuilt = this.rebuild(scope);
     else {
       this.timers.push(setTimeout(() => this.compact(), COMPACT_FIRST_MS));
@@ -52,13 +63,14 @@ export class IndexUpkeep {
     }
     this.timers.push(setInterval(() => this.compact(), COMPACT_EVERY_MS));
     for (const t of this.timers) t.unref();
-    this.follow();
   }
 
   close(): void {
     this.closed = true;
+    this.unfollowed();
     this.watcher?.close();
     if (this.timer) clearTimeout(this.timer);
+    if (this.recheck) clearInterval(this.recheck);
     for (const t of this.timers) clearTimeout(t);
   }
 
@@ -77,10 +89,13 @@ export class IndexUpkeep {
       const count = await rebuildIndex(this.workspace, {
         each: async (runId, entry) => {
           if (entry && isTerminal(entry.status)) return entry;
-          if (this.manager.liveState(runId)) return indexEntryOf(this.manager.liveState(runId) as NonNullable<ReturnType<RunManager['liveState']>>);
+          const live = this.manager.liveState(runId);
+          if (live) return indexEntryOf(live);
           await recoverRun(this.workspace, this.manager, this.graceMs, runId, report);
           const read = await readRun(this.workspace, runId);
-          return read.ok ? indexEntryOf(read.run) : null;
+          if (read.ok) return indexEntryOf(read.run);
+          if (!entry) this.unreadable(runId);
+          return null;
         },
         progress: ({ done, total }) => {
           const tenth = Math.floor((done / Math.max(1, total)) * 10);
@@ -89,6 +104,8 @@ export class IndexUpkeep {
         },
       });
       this.log(`runs index rebuilt: ${count} runs`);
+      this.reconciled = true;
+      this.sayFollowed();
     } catch (error) {
       this.log(`runs index rebuild failed: ${String(error)}`);
     }
@@ -111,9 +128,14 @@ export class IndexUpkeep {
         if (this.known.has(id) || this.manager.liveState(id)) continue;
         this.known.add(id);
         recovered.add(id);
-        await recoverRun(this.workspace, this.manager, this.graceMs, id, report).catch(() => undefined);
+        const indexed = await recoverRun(this.workspace, this.manager, this.graceMs, id, report, true).catch(() => false);
+        if (!indexed) this.unreadable(id);
       }
     }
+    // A folder the start found without a line and could not read has none yet: listed from runs/ until it reads.
+    for (const id of scope.lineless) if (!this.manager.liveState(id) && !(await readRun(this.workspace, id)).ok) this.unreadable(id);
+    this.reconciled = true;
+    this.sayFollowed();
     const runIds = [...this.known].filter((id) => !recovered.has(id));
     for (let i = 0; i < runIds.length && !this.closed; i += SWEEP_BATCH) {
       const unreadable = readSummariesSync(this.workspace, runIds.slice(i, i + SWEEP_BATCH)).filter((r) => !r.ok && r.error.code === 'ERR_METADATA_CORRUPT');
@@ -142,10 +164,65 @@ export class IndexUpkeep {
         if (this.timer) clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.settle(), SETTLE_MS);
       });
-      this.watcher.on('error', () => undefined);
+      this.watcher.on('error', () => this.unfollowed());
     } catch {
       // No runs/ to follow (a read-only workspace): the index is kept by the recorders alone.
     }
+  }
+
+  // Says that the index lists exactly what runs/ holds, and will while this daemon runs: a listing may then take
+  // the newest runs from the index alone (run-listing.ts, indexFollowed). Only once runs/ was compared with the
+  // index, while it is watched, and while no folder in it is unreadable (a listing shows those from runs/).
+  private sayFollowed(): void {
+    if (this.closed || !this.watcher || !this.reconciled || this.unindexed.size > 0) return this.unfollowed();
+    if (this.following) return;
+    const file = daemonPaths(this.workspace).runsFollowed;
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
+      renameSync(tmp, file);
+      this.following = true;
+    } catch {
+      // Not said (a full disk): listings read runs/ as well, which is only slower.
+    }
+  }
+
+  private unfollowed(): void {
+    if (!this.following) return;
+    this.following = false;
+    const file = daemonPaths(this.workspace).runsFollowed;
+    try {
+      if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+    } catch {
+      // Not there, or another daemon's.
+    }
+  }
+
+  // Folders that could not be read when found (being copied in, or broken) are read again now and then; each
+  // one readable, or gone, is done with.
+  private unreadable(runId: string): void {
+    this.unindexed.add(runId);
+    this.sayFollowed();
+    if (this.recheck || this.closed) return;
+    this.recheck = setInterval(() => void this.readAgain(), RECHECK_MS);
+    this.recheck.unref();
+  }
+
+  private async readAgain(): Promise<void> {
+    for (const runId of [...this.unindexed]) {
+      const read = existsSync(path.join(runsDir(this.workspace), runId)) ? await readRun(this.workspace, runId) : null;
+      if (read && !read.ok) continue;
+      this.unindexed.delete(runId);
+      if (read?.ok && !this.known.has(runId) && !this.manager.liveState(runId)) {
+        this.known.add(runId);
+        appendIndex(this.workspace, [indexEntryOf(read.run)], true);
+      }
+    }
+    if (this.unindexed.size === 0 && this.recheck) {
+      clearInterval(this.recheck);
+      this.recheck = null;
+    }
+    this.sayFollowed();
   }
 
   private async settle(): Promise<void> {
@@ -159,10 +236,16 @@ export class IndexUpkeep {
       if (!there || this.known.has(runId) || this.manager.liveState(runId)) continue;
       // A folder the daemon did not make: indexed once it can be read (one being created is taken up by its recorder).
       const read = await readRun(this.workspace, runId);
-      if (!read.ok) continue;
+      if (!read.ok) {
+        this.unreadable(runId);
+        continue;
+      }
+      this.unindexed.delete(runId);
       this.known.add(runId);
-      appendIndex(this.workspace, [indexEntryOf(read.run)]);
+      appendIndex(this.workspace, [indexEntryOf(read.run)], true);
     }
     if (removed.length) indexRemovals(this.workspace, removed);
+    for (const runId of removed) this.unindexed.delete(runId);
+    this.sayFollowed();
   }
 }

@@ -13,6 +13,8 @@ export interface RecoveryScope {
   removed: string[];
   /** Every run the index holds (and, when runs/ was read, every folder). */
   known: Set<string>;
+  /** Folders the index has no line for (found when runs/ was read): their first lines are written at recovery. */
+  lineless: Set<string>;
   /** Whether runs/ itself was read; if not, it is compared with the index in the background. */
   listed: boolean;
   /** The index is missing or unsound: it is rebuilt from every folder, in the background, recovering as it goes. */
@@ -30,18 +32,19 @@ function fileSize(file: string): number {
 export async function recoveryScope(workspace: string): Promise<RecoveryScope> {
   const scan = scanIndex(runIndexFile(workspace));
   // Missing, a line that does not read, or a torn last line (the next append would be glued to it): rebuilt.
-  if (!scan.exists || scan.bad > 0 || fileSize(runIndexFile(workspace)) > scan.whole) return { runIds: [], removed: [], known: new Set(await listRunIds(workspace)), listed: true, rebuild: true };
+  if (!scan.exists || scan.bad > 0 || fileSize(runIndexFile(workspace)) > scan.whole) return { runIds: [], removed: [], known: new Set(await listRunIds(workspace)), lineless: new Set(), listed: true, rebuild: true };
   const unsettled = (status: string | null | undefined): boolean => status === undefined || status === null || !isTerminal(status as never);
   // Nothing made or removed in runs/ since the index was written: it names every folder, and 100 000 names need
   // not be read before the daemon answers.
   if (indexCoversFolders(workspace)) {
     const known = new Set([...scan.status].filter(([, status]) => status !== null).map(([id]) => id));
     const runIds = [...known].filter((id) => unsettled(scan.status.get(id)) && existsSync(runDir(workspace, id)));
-    return { runIds, removed: [], known, listed: false, rebuild: false };
+    return { runIds, removed: [], known, lineless: new Set(), listed: false, rebuild: false };
   }
   const ids = await listRunIds(workspace);
   const known = new Set(ids);
   const runIds = ids.filter((id) => unsettled(scan.status.get(id)));
   const removed = [...scan.status].filter(([id, status]) => status !== null && !known.has(id)).map(([id]) => id);
-  return { runIds, removed, known, listed: true, rebuild: false };
+  const lineless = new Set(ids.filter((id) => (scan.status.get(id) ?? null) === null));
+  return { runIds, removed, known, lineless, listed: true, rebuild: false };
 }

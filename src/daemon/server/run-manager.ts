@@ -65,7 +65,7 @@ export class RunManager {
   async start(pipelineRef: string, params: Record<string, string>): Promise<RunMetadata> {
     const pipeline = await loadPipeline(this.options.workspace, pipelineRef);
     const recorder = await createRun(this.options.workspace, pipeline, resolveParams(pipeline.spec, params));
-    this.watch(recorder);
+    this.watch(recorder, true);
     // run.created was written before anyone could listen: the feed gets it now, so no client sees a gap.
     for (const listener of this.listeners) listener(recorder.created, recorder.state);
     this.enqueue(recorder, pipeline.spec);
@@ -202,8 +202,8 @@ export class RunManager {
     this.pump();
   }
 
-  private watch(recorder: RunRecorder): void {
-    indexRecorder(this.options.workspace, recorder);
+  private watch(recorder: RunRecorder, made = false): void {
+    indexRecorder(this.options.workspace, recorder, made);
     recorder.subscribe((event, state) => {
       for (const listener of this.listeners) listener(event, state);
     });
