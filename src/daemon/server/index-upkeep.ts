@@ -147,7 +147,7 @@ export class IndexUpkeep {
 
   private compact(): void {
     try {
-      if (compactIndex(this.workspace)) this.log('runs index compacted');
+      if (compactIndex(this.workspace, undefined, this.known.size)) this.log('runs index compacted');
     } catch (error) {
       this.log(`runs index compaction failed: ${String(error)}`);
     }
