@@ -1,9 +1,9 @@
-import { type FSWatcher, watch } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { watch } from 'chokidar';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { lastPageTop, lineStartAfter, lineStartBefore, readPage } from '../log-file.js';
 
-/** A fallback for files not there yet or filesystems without change events. */
+/** A fallback for a log whose folder is not there yet, and for filesystems without change events. */
 const POLL_MS = 1000;
 /** The size noted for a file that is not there. */
 const MISSING = -2;
@@ -68,19 +68,18 @@ export function useLogView(file: string | null, height: number, width: number, t
         }
       }
     };
-    let watcher: FSWatcher | null = null;
-    try {
-      watcher = watch(file, () => void load());
-      watcher.on('error', () => undefined);
-    } catch {
-      // Not there yet: the poll finds it.
-    }
+    // chokidar rather than fs.watch: it watches a log not written yet (its stage has not started) through its
+    // folder, so the pane fills the moment the stage starts rather than at the next poll, and it paces a flood of
+    // appends to a read every 50 ms.
+    const watcher = watch(file, { ignoreInitial: true, persistent: false });
+    watcher.on('all', () => void load());
+    watcher.on('error', () => undefined);
     void load();
     const timer = setInterval(() => void load(), POLL_MS);
     return () => {
       stopped = true;
       clearInterval(timer);
-      watcher?.close();
+      void watcher.close();
     };
   }, [file, height, width, top, active, ellipsis]);
 
