@@ -1,16 +1,17 @@
-import { type FSWatcher, closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FSWatcher, existsSync, statSync, watch } from 'node:fs';
 import path from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { PipeError } from '../shared/errors.js';
-import { isTerminal } from '../shared/metadata-schema.js';
 import { isRunId } from '../shared/names.js';
-import { type IndexEntry, activeMsOf, entryOfSummary, indexEntryOf, isSettled, peekLine } from '../shared/run-index-entry.js';
-import { METADATA_FILE, daemonPaths, runDir, runsDir } from '../workspace/layout.js';
+import { activeMsOf, entryOfSummary, isSettled } from '../shared/run-index-entry.js';
+import { daemonPaths, runDir, runsDir } from '../workspace/layout.js';
 import { parseIndexLine, runIndexFile } from '../workspace/run-index.js';
+import { readAppendedLines } from '../workspace/run-index-file.js';
 import { listNewestRuns } from '../workspace/run-listing.js';
-import { type RunRead, isHalfMade, listRunIds, readRunFile, readSummariesWithSync } from '../workspace/run-reader.js';
-import { type ListedEntry, type RunEntry, entryOfRun, listingEntry } from './run-entries.js';
+import { isHalfMade, listRunIds, readSummariesWithSync } from '../workspace/run-reader.js';
+import { readIndexBackwards } from './index-lines.js';
+import { holdYoungGeneration, interner } from './listing-memory.js';
+import { MovingRuns, asFolder } from './moving-runs.js';
+import { type ListedEntry, type RunEntry, listingEntry } from './run-entries.js';
+import { Folders } from './run-folders.js';
 import { RunRows } from './run-rows.js';
 
 // The runs the TUI lists from disk, from the runs index (`.pipe-tui/runs.ndjson`) wherever it can be trusted and
@@ -18,43 +19,35 @@ import { RunRows } from './run-rows.js';
 //
 // - First the newest runs (listNewestRuns: the names in runs/ and the end of the index), drawn at once; then every
 //   run: the index read backwards a chunk at a time (each run's last line wins; only that one is parsed), with the
-//   event loop served between chunks so keys never wait long.
+//   event loop served between chunks so keys never wait long (src/tui/index-lines.ts).
 // - A finished run is its index line, a listing, never its whole metadata.json (read when it is selected).
 // - A run the index lacks or calls still moving, and that the feed does not carry (a foreground CLI's, any run
-//   while no daemon answers), is read from its folder and followed there: an fs.watch on its folder, and a look
-//   every 500 ms (a stat; a read when it changed), so a missed rename never leaves it stale. Those are few. Without
-//   an index (an old workspace, one the daemon has yet to rebuild) every folder is read, a batch a turn, as
-//   listAllRuns would, but without holding the event loop for the whole of them.
+//   while no daemon answers), is read from its folder and followed there (src/tui/moving-runs.ts). Without an
+//   index (an old workspace, one the daemon has yet to rebuild) every folder is read, a batch a turn, as listAllRuns
+//   would, but without holding the event loop for the whole of them.
 // - Changes: the index is read from where it was last read whenever `.pipe-tui/` changes (an fs.watch on the
 //   folder, and a stat every second should that miss), and afresh when a compaction replaces it. Folders added or
 //   removed by hand are seen by an fs.watch on runs/ itself. Not chokidar: it stats every entry of what it
 //   watches when it starts, 100 000 folders here, before it reports anything.
 //
 // The file's rules are RunIndex's (src/workspace/run-index.ts: the last line of a run wins, a removal line forgets
-// it, bad lines are skipped, a new inode or a shorter file is a new file), and its lines are parsed by the same
-// parseIndexLine. RunIndex itself is not used: its first read is one synchronous parse of the whole file (about a
-// second at 100 000 runs), and its refresh() says whether anything changed but not which runs did, which a list
-// patched run by run needs.
+// it, bad lines are skipped, a new inode or a shorter file is a new file), its lines are parsed by the same
+// parseIndexLine, and they are cut from the file by the same code (src/workspace/run-index-file.ts: the whole lines
+// appended past an offset, or the lines from the end a chunk at a time; a half-written last line is no line yet).
+// Where each line goes is the TUI's own, not RunIndex's: the list is patched run by run, and RunIndex's refresh()
+// says whether anything changed but not which runs did; and the whole file is read in chunks off the key path, the
+// event loop served between them, where RunIndex's first read is one synchronous parse of it (about a second at
+// 100 000 runs).
 
 /** Runs drawn before the whole index is read. */
 export const FIRST_PAINT = 300;
-/**
- * Bytes of the index parsed between two turns of the event loop: a couple of ms of work, and small enough that
- * its text stays in V8's young generation (a larger string goes straight to the old one and is freed late).
- */
-const INDEX_CHUNK = 64 * 1024;
 /** Folders read (as summaries) between two turns of the event loop, where the index lacks them. */
 const FOLDER_BATCH = 200;
 /** Runs the index lacks past which they are read as a batch of summaries rather than one by one. */
 const BULK_MIN = 16;
 const POLL_MS = 1000;
-const SWEEP_MS = 500;
 /** Changes that arrive together are taken up together. */
 const SETTLE_MS = 30;
-/** Moving runs whose folder gets an fs.watch of its own; past these, the sweep alone follows them. */
-const WATCHED_MAX = 64;
-/** Folders of moving runs looked at per sweep (a stat each, a read when changed), in turn. */
-const SWEEP_MAX = 128;
 /** Folders come and go one by one up to this many at once; past it, runs/ is listed afresh. */
 const RESCAN_PAST = 1000;
 /** While the folders are read without an index, the list is redrawn at most this often. */
@@ -83,14 +76,6 @@ export function watchRuns(workspace: string, onChange: (state: RunSourceState) =
   return source;
 }
 
-interface Follow {
-  watcher: FSWatcher | null;
-  /** metadata.json's inode, size and mtime at the last read: unchanged, it is not read again. */
-  stamp: string | null;
-  reading: boolean;
-  again: boolean;
-}
-
 class Source implements RunSource {
   private closed = false;
   /** The whole listing is read; until then changes wait in `dirty`. */
@@ -103,10 +88,10 @@ class Source implements RunSource {
   private readonly reads = new Map<string, RunEntry>();
   private list = RunRows.empty;
   private live = new Set<string>();
-  private readonly follows = new Map<string, Follow>();
-  private watchedFolders = 0;
-  private moving: readonly string[] = [];
-  private movingChanged = false;
+  /** Runs followed in their folders. */
+  private readonly moving: MovingRuns;
+  /** The runs followed as last told (an array of moving's: a new one when one came or went). */
+  private told: readonly string[] = [];
   private readonly dirty = new Set<string>();
   private readonly names = new Set<string>();
   private indexed = false;
@@ -123,15 +108,17 @@ class Source implements RunSource {
   private flushTimer: NodeJS.Timeout | null = null;
   private namesTimer: NodeJS.Timeout | null = null;
   private indexTimer: NodeJS.Timeout | null = null;
-  private sweepTimer: NodeJS.Timeout | null = null;
   private readonly pollTimer: NodeJS.Timeout;
-  private sweepAt = 0;
   private readonly intern = interner();
 
   constructor(
     private readonly workspace: string,
     private readonly onChange: (state: RunSourceState) => void,
   ) {
+    this.moving = new MovingRuns(workspace, (id, entry) => {
+      this.reads.set(id, entry);
+      this.touch(id);
+    });
     this.pollTimer = setInterval(() => this.poll(), POLL_MS);
   }
 
@@ -145,11 +132,10 @@ class Source implements RunSource {
   close(): void {
     this.closed = true;
     clearInterval(this.pollTimer);
-    for (const timer of [this.flushTimer, this.namesTimer, this.indexTimer, this.sweepTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.flushTimer, this.namesTimer, this.indexTimer]) if (timer) clearTimeout(timer);
     this.runsWatcher?.close();
     this.stateWatcher?.close();
-    for (const follow of this.follows.values()) follow.watcher?.close();
-    this.follows.clear();
+    this.moving.close();
   }
 
   setLive(ids: Iterable<string>): void {
@@ -161,11 +147,8 @@ class Source implements RunSource {
 
   private emit(): void {
     if (this.closed) return;
-    if (this.movingChanged) {
-      this.moving = [...this.follows.keys()];
-      this.movingChanged = false;
-    }
-    this.onChange({ entries: this.list, moving: this.moving, complete: this.loaded, indexed: this.indexed });
+    this.told = this.moving.ids();
+    this.onChange({ entries: this.list, moving: this.told, complete: this.loaded, indexed: this.indexed });
   }
 
   private async load(): Promise<void> {
@@ -222,7 +205,7 @@ class Source implements RunSource {
     const entries = ids.map((id, at) => {
       const line = lines[at] ?? null;
       if (line && isSettled(line.listing)) {
-        if (this.follows.has(id)) this.unfollow(id);
+        this.moving.unfollow(id);
         return line; // most runs: their line, as it is
       }
       const entry = this.entryFor(id);
@@ -300,8 +283,8 @@ class Source implements RunSource {
 
   private followIfMoving(id: string, entry: RunEntry | null): void {
     const settled = entry?.ok === true && isSettled(entry.listing);
-    if (this.known.has(id) && !settled && !this.live.has(id)) this.follow(id);
-    else this.unfollow(id);
+    if (this.known.has(id) && !settled && !this.live.has(id)) this.moving.follow(id);
+    else this.moving.unfollow(id);
   }
 
   private touch(id: string): void {
@@ -321,82 +304,9 @@ class Source implements RunSource {
     }
     this.dirty.clear();
     const next = this.list.patch(changes);
-    if (next === this.list && !this.movingChanged) return;
+    if (next === this.list && this.moving.ids() === this.told) return;
     this.list = next;
     this.emit();
-  }
-
-  // ---- moving runs, followed in their folders
-
-  private follow(id: string): void {
-    if (this.follows.has(id) || this.closed) return;
-    const follow: Follow = { watcher: null, stamp: null, reading: false, again: false };
-    this.follows.set(id, follow);
-    this.movingChanged = true;
-    if (this.watchedFolders < WATCHED_MAX) {
-      try {
-        follow.watcher = watch(runDir(this.workspace, id), (_type, name) => {
-          if (name === null || name === METADATA_FILE) void this.readFolder(id);
-        });
-        follow.watcher.on('error', () => undefined);
-        this.watchedFolders++;
-      } catch {
-        // Gone already, or no watch to be had: the sweep follows it.
-      }
-    }
-    this.sweepTimer ??= setInterval(() => this.sweep(), SWEEP_MS);
-    void this.readFolder(id);
-  }
-
-  private unfollow(id: string): void {
-    const follow = this.follows.get(id);
-    if (!follow) return;
-    if (follow.watcher) {
-      follow.watcher.close();
-      this.watchedFolders--;
-    }
-    this.follows.delete(id);
-    this.movingChanged = true;
-    if (this.follows.size === 0 && this.sweepTimer) {
-      clearInterval(this.sweepTimer);
-      this.sweepTimer = null;
-    }
-  }
-
-  // A rename can be missed, or a folder be beyond the watched few: every moving run is looked at twice a second
-  // (a stat; a read when it changed). Finished runs cost nothing here.
-  private sweep(): void {
-    const ids = [...this.follows.keys()];
-    const count = Math.min(ids.length, SWEEP_MAX);
-    for (let i = 0; i < count; i++) void this.readFolder(ids[(this.sweepAt + i) % ids.length] as string);
-    this.sweepAt = ids.length > SWEEP_MAX ? (this.sweepAt + count) % ids.length : 0;
-  }
-
-  private async readFolder(id: string): Promise<void> {
-    const follow = this.follows.get(id);
-    if (!follow || this.closed) return;
-    if (follow.reading) {
-      follow.again = true;
-      return;
-    }
-    follow.reading = true;
-    try {
-      const stamp = stampOf(path.join(runDir(this.workspace, id), METADATA_FILE));
-      if (stamp !== null && stamp === follow.stamp) return;
-      const file = await readRunFile(this.workspace, id);
-      if (this.closed || this.follows.get(id) !== follow) return;
-      follow.stamp = stamp;
-      // Not there yet: a run being created shows once it is; one left half-made (its creation failed) as such.
-      if (file.text === null && !isHalfMade(this.workspace, id)) return;
-      this.reads.set(id, asFolder(id, entryOfRead(file.read)));
-      this.touch(id);
-    } finally {
-      follow.reading = false;
-      if (follow.again) {
-        follow.again = false;
-        void this.readFolder(id);
-      }
-    }
   }
 
   // ---- runs/: folders that come and go
@@ -539,7 +449,7 @@ class Source implements RunSource {
 
   // What was appended since the last read: a few lines, read at once.
   private tail(): void {
-    const chunk = readAppended(runIndexFile(this.workspace), this.offset);
+    const chunk = readAppendedLines(runIndexFile(this.workspace), this.offset);
     if (!chunk) return;
     if (chunk.inode !== this.inode) return void this.reload();
     this.offset += chunk.consumed;
@@ -573,123 +483,6 @@ class Source implements RunSource {
   }
 }
 
-// ---- the run folders
-
-/**
- * The run folders (their names as read from runs/: the one string each run's id takes), newest first, each with
- * the last index line of its run (null when the index has none). Two arrays and binary search rather than a Map:
- * half the memory at 100 000 runs, and nothing to rehash as it fills.
- */
-class Folders {
-  ids: string[] = [];
-  lines: (ListedEntry | null)[] = [];
-  /** Changes when a folder comes or goes (positions move). */
-  version = 0;
-
-  /** Every folder of `ids` (newest first; the array is kept), with the line `lineOf` gives (none by default). */
-  reset(ids: string[], lineOf: (id: string) => ListedEntry | null = () => null): void {
-    const lines = ids.map(lineOf);
-    this.ids = ids;
-    this.lines = lines;
-    this.version++;
-  }
-
-  private search(id: string): { at: number; found: boolean } {
-    const at = placeOf(this.ids, id, true);
-    return at >= 0 ? { at, found: true } : { at: -at - 1, found: false };
-  }
-
-  has(id: string): boolean {
-    return this.search(id).found;
-  }
-
-  /** The run's line: null for none, undefined for no such folder. */
-  get(id: string): ListedEntry | null | undefined {
-    const { at, found } = this.search(id);
-    return found ? this.lines[at] : undefined;
-  }
-
-  /** Sets a folder's line; false when there is no such folder. */
-  set(id: string, line: ListedEntry | null): boolean {
-    const { at, found } = this.search(id);
-    if (found) this.lines[at] = line;
-    return found;
-  }
-
-  add(id: string, line: ListedEntry | null): void {
-    const { at, found } = this.search(id);
-    if (found) return;
-    this.ids.splice(at, 0, id);
-    this.lines.splice(at, 0, line);
-    this.version++;
-  }
-
-  delete(id: string): void {
-    const { at, found } = this.search(id);
-    if (!found) return;
-    this.ids.splice(at, 1);
-    this.lines.splice(at, 1);
-    this.version++;
-  }
-
-}
-
-/** Where `id` is in newest-first `ids`, or -1; with `insert`, -(where it would go) - 1 when it is not there. */
-function placeOf(ids: readonly string[], id: string, insert = false): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const here = ids[mid] as string;
-    if (here === id) return mid;
-    if (here > id) lo = mid + 1;
-    else hi = mid;
-  }
-  return insert ? -lo - 1 : -1;
-}
-
-// ---- memory
-
-let holds = 0;
-
-/**
- * Holds V8's young generation at its size while listings are loaded in bulk, and lets it grow again after. Every
- * listing kept (100 000 of them, some 40 MB) is born young and survives, and V8 doubles its young generation each
- * time as much has survived, up to its cap (two semi-spaces of 16 MB), which it then keeps for good, idle or not:
- * some 25 MB of memory for nothing once the listings are in the old generation. The flag is read when V8 would grow
- * the young generation, so it can be set for a while.
- */
-function holdYoungGeneration(): () => void {
-  const set = (factor: number): void => {
-    try {
-      setFlagsFromString(`--semi-space-growth-factor=${factor}`);
-    } catch {
-      // A V8 without it grows as it will.
-    }
-  };
-  if (holds++ === 0) set(1);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    if (--holds === 0) set(2);
-  };
-}
-
-// ---- reading
-
-/** A run read from its folder: whole while it moves (the list shows its ETA, the detail needs no read), a listing once finished. */
-function entryOfRead(read: RunRead): RunEntry {
-  if (!read.ok) return read;
-  return isTerminal(read.run.status) ? listingEntry(indexEntryOf(read.run)) : entryOfRun(read.run);
-}
-
-// A folder is its run: one whose metadata.json names another run (copied by hand) is not listed as that other.
-function asFolder(id: string, entry: RunEntry): RunEntry {
-  if (!entry.ok || entry.listing.run_id === id) return entry;
-  return { ok: false, runId: id, error: new PipeError('ERR_METADATA_CORRUPT', `${id}/${METADATA_FILE} names another run (${entry.listing.run_id})`) };
-}
-
 function statOf(file: string): { ino: number; size: number } | null {
   try {
     return statSync(file);
@@ -697,146 +490,3 @@ function statOf(file: string): { ino: number; size: number } | null {
     return null;
   }
 }
-
-function stampOf(file: string): string | null {
-  try {
-    const s = statSync(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Listings share their repeated strings and stage states (statuses, pipeline names, `4/5`): 100 000 runs of a few
- * pipelines hold a few hundred of them rather than 100 000 copies each.
- */
-function interner(): (listing: IndexEntry, runId?: string) => IndexEntry {
-  const strings = new Map<string, string>();
-  const states = new Map<string, IndexEntry['current_state']>();
-  const one = <T extends string>(text: T): T => {
-    const known = strings.get(text);
-    if (known !== undefined) return known as T;
-    strings.set(text, text);
-    return text;
-  };
-  return (e, runId = e.run_id) => {
-    const s = e.current_state;
-    const key = `${s.stage}\n${s.step}\n${s.progress}`;
-    let state = states.get(key);
-    if (!state) {
-      state = { stage: s.stage, step: one(s.step), progress: one(s.progress) };
-      states.set(key, state);
-    }
-    const error = e.error && { code: one(e.error.code), message: e.error.message, stage: e.error.stage === null ? null : one(e.error.stage) };
-    // One literal of every field: V8 lays it out flat (a parsed object grows its fields as it is filled in).
-    return {
-      run_id: runId,
-      status: one(e.status),
-      pipeline: one(e.pipeline),
-      created_at: e.created_at,
-      started_at: e.started_at,
-      ended_at: e.ended_at,
-      current_state: state,
-      error,
-      total_cost_usd: e.total_cost_usd,
-      eta_ms: e.eta_ms,
-      seq: e.seq,
-      active_ms: e.active_ms,
-    };
-  };
-}
-
-interface IndexRead {
-  /** The last line of each run of `ids`, at its place there (null: none, or removed). */
-  lines: (ListedEntry | null)[];
-  /** Bytes up to the last whole line: where appended lines will be read from. */
-  offset: number;
-  inode: number;
-  exists: boolean;
-}
-
-/**
- * The last line of each run of `ids` (`place` finds a run there; a removal line drops it), reading the file from
- * its end a chunk at a time with the event loop served between chunks. Older lines of a run already met are
- * skipped on their fixed prefix (peekLine), unparsed; lines that cannot be read are skipped, as RunIndex does. Each
- * listing takes its id from `ids`, the folder's name: one string per run.
- */
-async function readIndexBackwards(file: string, ids: readonly string[], intern: (listing: IndexEntry, runId?: string) => IndexEntry, stop: () => boolean): Promise<IndexRead> {
-  const lines: (ListedEntry | null)[] = new Array<ListedEntry | null>(ids.length).fill(null);
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch {
-    return { lines, offset: 0, inode: 0, exists: false };
-  }
-  try {
-    const stat = await handle.stat();
-    const gone = new Set<number>();
-    const take = (text: string): void => {
-      if (!text) return;
-      const peek = peekLine(text);
-      let parsed = peek ? undefined : parseIndexLine(text);
-      const id = peek ? peek.runId : parsed?.run_id;
-      const at = id === undefined ? -1 : placeOf(ids, id);
-      if (at < 0 || lines[at] !== null || gone.has(at)) return;
-      if (peek?.status === null || (parsed && 'removed' in parsed)) return void gone.add(at);
-      parsed ??= parseIndexLine(text);
-      if (parsed && !('removed' in parsed)) lines[at] = listingEntry(intern(parsed, ids[at]));
-    };
-    let end = stat.size;
-    let offset = -1;
-    let carry = Buffer.alloc(0);
-    while (end > 0 && !stop()) {
-      const start = Math.max(0, end - INDEX_CHUNK);
-      const chunk = Buffer.allocUnsafe(end - start);
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, start);
-      let text = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
-      end = start;
-      if (offset < 0) {
-        // The last line may be being written: it is left for the next read of what was appended.
-        const last = text.lastIndexOf(0x0a);
-        if (last < 0) {
-          carry = text;
-          continue;
-        }
-        offset = start + last + 1;
-        text = text.subarray(0, last + 1);
-      }
-      // This chunk's first line may begin in the one before it: it is completed by that one.
-      const cut = start === 0 ? -1 : text.indexOf(0x0a);
-      carry = Buffer.from(cut < 0 ? Buffer.alloc(0) : text.subarray(0, cut));
-      const parts = (cut < 0 ? text : text.subarray(cut + 1)).toString('utf8').split('\n');
-      for (let i = parts.length - 1; i >= 0; i--) take(parts[i] as string);
-    }
-    return { lines, offset: Math.max(0, offset), inode: stat.ino, exists: true };
-  } finally {
-    await handle.close();
-  }
-}
-
-// The whole lines past `offset`; a last line without its newline (being written) is left for later.
-function readAppended(file: string, offset: number): { lines: string[]; consumed: number; inode: number } | null {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const stat = fstatSync(fd);
-    const buffer = Buffer.alloc(Math.max(0, stat.size - offset));
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-    const end = buffer.subarray(0, read).lastIndexOf(0x0a);
-    if (end < 0) return { lines: [], consumed: 0, inode: stat.ino };
-    return { lines: buffer.subarray(0, end).toString('utf8').split('\n').filter(Boolean), consumed: end + 1, inode: stat.ino };
-  } finally {
-    closeSync(fd);
-  }
-}
-

@@ -1,13 +1,15 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { type IndexEntry, IndexLine, peekLine } from '../shared/run-index-entry.js';
 import type { RunStatus } from '../shared/metadata-schema.js';
 import { daemonPaths } from './layout.js';
+import { readAppendedLines, readIndexBytes } from './run-index-file.js';
 
 // The read side of `.pipe-tui/runs.ndjson`, the runs index: one line per listed state change of a run, the last
 // line of each run winning, so a listing of 100 000 runs reads one file instead of 100 000 folders. The folders
 // stay the truth: a line can only lag its run (it is appended after the run's event), so a reader trusts a
 // finished run's line and reads the folder of a run whose line says it still moves. Written by runs as they
-// change and compacted or rebuilt by the daemon (src/daemon/engine/run-index-writer.ts).
+// change and compacted or rebuilt by the daemon (src/daemon/engine/run-index-writer.ts). Where its lines begin and
+// end is for every reader alike: src/workspace/run-index-file.ts.
 
 export const runIndexFile = (workspace: string): string => daemonPaths(workspace).runIndex;
 
@@ -81,7 +83,7 @@ export class RunIndex {
   }
 
   private load(): boolean {
-    const chunk = readFrom(this.file, this.offset);
+    const chunk = readAppendedLines(this.file, this.offset);
     if (!chunk) return false;
     this.inode = chunk.inode;
     let changed = false;
@@ -124,7 +126,7 @@ export interface IndexScan {
 
 export function scanIndex(file: string): IndexScan {
   const scan: IndexScan = { status: new Map(), lines: 0, bad: 0, whole: 0, exists: false };
-  const buffer = readBytes(file);
+  const buffer = readIndexBytes(file)?.bytes;
   if (!buffer) return scan;
   scan.exists = true;
   // Only each line's first bytes are decoded: the prefix says the run and its status; the rest is parsed only
@@ -154,55 +156,4 @@ function peekParsed(line: string): { runId: string; status: RunStatus | null } |
   const parsed = parseIndexLine(line);
   if (!parsed) return null;
   return { runId: parsed.run_id, status: 'removed' in parsed ? null : parsed.status };
-}
-
-function readBytes(file: string): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const buffer = Buffer.alloc(fstatSync(fd).size);
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buffer.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-// The whole lines from `offset` on; a last line without its newline (being written, or torn) is left for later.
-function readFrom(file: string, offset: number): { lines: string[]; consumed: number; inode: number } | null {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  let buffer: Buffer;
-  let inode: number;
-  try {
-    const stat = fstatSync(fd);
-    inode = stat.ino;
-    buffer = Buffer.alloc(Math.max(0, stat.size - offset));
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-    buffer = buffer.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
-  const end = buffer.lastIndexOf(0x0a);
-  if (end < 0) return { lines: [], consumed: 0, inode };
-  const lines = buffer.subarray(0, end).toString('utf8').split('\n').filter((l) => l.length > 0);
-  return { lines, consumed: end + 1, inode };
 }

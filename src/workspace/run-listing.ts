@@ -1,9 +1,10 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { PipeError } from '../shared/errors.js';
 import { type IndexEntry, activeMsOf, entryOfSummary, isFirstLine, isSettled, peekLine } from '../shared/run-index-entry.js';
 import { daemonPaths, runsDir } from './layout.js';
 import { lockHolder } from './daemon-pid.js';
 import { RunIndex, parseIndexLine, runIndexFile, scanIndex } from './run-index.js';
+import { readLinesBackwards } from './run-index-file.js';
 import { isTerminal } from '../shared/metadata-schema.js';
 import { isHalfMade, listRunIds, readSummariesWithSync } from './run-reader.js';
 
@@ -62,19 +63,18 @@ const MADE_AT_ONCE = 16;
 export function newestInIndex(file: string, limit: number): { ids: string[]; lines: Map<string, IndexEntry | null> } | null {
   const lines = new Map<string, IndexEntry | null>();
   const firsts = new Set<string>();
-  const read = readBackwards(file, (line) => {
+  const read = readLinesBackwards(file, (line) => {
     const runId = peekLine(line)?.runId ?? parseIndexLine(line)?.run_id;
-    if (runId === undefined) return true;
+    if (runId === undefined) return;
     if (!lines.has(runId)) {
       const parsed = parseIndexLine(line);
       // A line that does not parse (torn by a crash) is passed over: the run's line before it counts.
-      if (!parsed) return true;
+      if (!parsed) return;
       lines.set(runId, 'removed' in parsed ? null : parsed);
     }
     if (isFirstLine(line) && lines.get(runId) !== null) firsts.add(runId);
-    return true;
   }, () => firsts.size < limit + MADE_AT_ONCE);
-  if (!read) return null;
+  if (!read.exists) return null;
   const ids = [...lines].filter(([, line]) => line !== null).map(([id]) => id);
   return { ids: ids.sort().reverse().slice(0, limit), lines };
 }
@@ -125,64 +125,19 @@ function settle(workspace: string, ids: string[], lineOf: (id: string) => IndexE
   });
 }
 
-/** Bytes read from the end of the index at a time. */
-const CHUNK = 256 * 1024;
-
 // The last line of each wanted run, reading the index backwards until all are found (or it is read through).
 // New runs' lines lie near the end, so the newest screenful costs a chunk or two of a file of any size.
 function linesFromEnd(file: string, wanted: Set<string>): Map<string, IndexEntry> {
   const found = new Map<string, IndexEntry>();
   const done = new Set<string>();
-  readBackwards(file, (line) => {
+  readLinesBackwards(file, (line) => {
     const peeked = peekLine(line);
-    if (!peeked || done.has(peeked.runId) || !wanted.has(peeked.runId)) return true;
+    if (!peeked || done.has(peeked.runId) || !wanted.has(peeked.runId)) return;
     const parsed = parseIndexLine(line);
     // A line that does not parse (torn by a crash) is passed over: the run's line before it still counts.
-    if (!parsed) return true;
+    if (!parsed) return;
     done.add(peeked.runId);
     if (!('removed' in parsed)) found.set(parsed.run_id, parsed);
-    return true;
   }, () => done.size < wanted.size);
   return found;
-}
-
-// Hands the file's whole lines to `each`, last first, a chunk at a time while `more()`; false when there is no file.
-function readBackwards(file: string, each: (line: string) => boolean, more: () => boolean): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    let end = fstatSync(fd).size;
-    let carry = Buffer.alloc(0);
-    let first = true;
-    while (end > 0 && more()) {
-      const start = Math.max(0, end - CHUNK);
-      const chunk = Buffer.alloc(end - start);
-      readSync(fd, chunk, 0, chunk.length, start);
-      let text = Buffer.concat([chunk, carry]);
-      // Bytes after the file's last newline are a line still being written (or torn): not a line yet.
-      if (first) {
-        const last = text.lastIndexOf(0x0a);
-        if (last < 0) {
-          end = start;
-          continue;
-        }
-        first = false;
-        text = text.subarray(0, last + 1);
-      }
-      // The first (partial) line of this chunk is completed by the next one read.
-      const cut = start === 0 ? -1 : text.indexOf(0x0a);
-      carry = cut < 0 ? Buffer.alloc(0) : text.subarray(0, cut);
-      text = cut < 0 ? text : text.subarray(cut + 1);
-      const lines = text.toString('utf8').split('\n');
-      for (let i = lines.length - 1; i >= 0; i--) if (lines[i]) each(lines[i] as string);
-      end = start;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return true;
 }
