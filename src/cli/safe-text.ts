@@ -1,3 +1,5 @@
+import { cells } from '../shared/cells.js';
+
 // What a stage printed, made fit to show on a terminal. A stage's output must never drive the terminal: escape
 // sequences (colours, but also "clear the screen", "set the window title", "move the cursor") would tear the
 // live display or worse, so they are dropped, and every other control character is shown as `?`.
@@ -13,22 +15,6 @@ export function safeLine(text: string): string {
   const shown = text.replace(/\r+$/, '');
   const afterReturn = shown.slice(shown.lastIndexOf('\r') + 1);
   return afterReturn.replace(ESCAPES, '').replace(/\t/g, '  ').replace(CONTROLS, '?');
-}
-
-/** Terminal cells a character takes: 2 for the wide East Asian ranges and emoji, 0 for combining marks. */
-function cells(codePoint: number): number {
-  if ((codePoint >= 0x300 && codePoint <= 0x36f) || codePoint === 0x200d || (codePoint >= 0xfe00 && codePoint <= 0xfe0f)) return 0;
-  const wide =
-    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
-    (codePoint >= 0x2e80 && codePoint <= 0xa4cf) ||
-    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
-    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
-    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
-    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
-    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
-    (codePoint >= 0x1f300 && codePoint <= 0x1faff) ||
-    (codePoint >= 0x20000 && codePoint <= 0x3fffd);
-  return wide ? 2 : 1;
 }
 
 /** `text` cut to at most `width` terminal cells, with `…` where it was cut: a longer row would wrap and tear a redraw. */
