@@ -1,7 +1,8 @@
 import { etaText, runRemainingMs } from '../shared/eta.js';
 import type { RunMetadata, StageState } from '../shared/metadata-schema.js';
 import { formatDuration } from '../shared/duration.js';
-import { progressBar, statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
+import { statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
+import { progressText } from '../shared/progress-text.js';
 import { fitWidth } from './safe-text.js';
 import { type OutputLines, StageOutput } from './stage-output.js';
 
@@ -104,7 +105,7 @@ function stageRow(stage: StageState, now: number): string {
     parts.push(`attempt ${stage.attempts + 1} of ${stage.max_attempts}, next in ${formatDuration(wait)}`);
   } else if (stage.status === 'running') {
     if (stage.attempts > 1) parts.push(`attempt ${stage.attempts} of ${stage.max_attempts}`);
-    if (stage.progress) parts.push(`${progressBar(stage.progress.current, stage.progress.total, 16)} ${stage.progress.current}/${stage.progress.total}`);
+    if (stage.progress) parts.push(progressText(stage.progress, 16));
     if (stage.started_at) parts.push(formatDuration(since(stage.started_at, now)));
     if (stage.progress?.message) parts.push(stage.progress.message);
   } else if (stage.duration_ms !== null) {

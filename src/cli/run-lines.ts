@@ -1,6 +1,7 @@
 import type { RunEvent } from '../shared/events.js';
 import type { RunMetadata } from '../shared/metadata-schema.js';
 import { formatDuration } from '../shared/duration.js';
+import { progressCount } from '../shared/progress-text.js';
 
 // Plain progress lines, one per event worth a line: for logs, CI and pipes, where a live display is noise.
 export function eventLine(event: RunEvent, state: RunMetadata): string | null {
@@ -12,7 +13,7 @@ export function eventLine(event: RunEvent, state: RunMetadata): string | null {
     case 'stage.started':
       return `${tag} started${stage && stage.max_attempts > 1 ? ` (attempt ${event.attempt} of ${stage.max_attempts})` : ''}`;
     case 'stage.progress':
-      return `${tag} ${event.current}/${event.total}${event.message ? ` ${event.message}` : ''}`;
+      return `${tag} ${progressCount(event)}${event.message ? ` ${event.message}` : ''}`;
     case 'stage.retrying': {
       const wait = Math.max(0, Date.parse(event.next_attempt_at) - Date.parse(event.at));
       return `${tag} ${event.error.code}: ${event.error.message}; attempt ${event.next_attempt} of ${stage?.max_attempts} in ${formatDuration(wait)}`;

@@ -72,7 +72,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
     case 'stage.progress':
       return withStage(state, event.stage, (s) => ({
         ...s,
-        progress: { current: event.current, total: event.total, message: event.message, at },
+        progress: { current: event.current, total: event.total, message: event.message, at, rate_per_s: event.rate_per_s ?? null, remaining_ms: event.remaining_ms ?? null },
       }));
     case 'stage.warned':
       return withStage(state, event.stage, (s) => ({ ...s, malformed_lines: s.malformed_lines + event.malformed }));

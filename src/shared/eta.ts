@@ -19,14 +19,18 @@ function historyRemaining(stage: StageState, now: number): number | null {
   return Math.max(stage.expected_ms - elapsed, stage.expected_ms * OVERRUN_FLOOR);
 }
 
-/** From the substage rate: the attempt's time per unit so far, times the units left, less the time since. */
+/**
+ * From the substage rate: the program's own time left where it printed one (tqdm, pip and ffmpeg measure their
+ * rate over a recent window, better than the attempt's mean), else the attempt's time per unit so far times the
+ * units left; less the time since it was reported.
+ */
 function rateRemaining(stage: StageState, now: number): { ms: number; weight: number } | null {
   const p = stage.progress;
   const started = ms(stage.attempt_started_at ?? stage.started_at);
   const at = ms(p?.at ?? null) ?? now;
-  if (!p || started === null || p.total <= 0 || p.current <= 0) return null;
+  if (!p || started === null || p.total === null || p.total <= 0 || p.current <= 0) return null;
   const fraction = Math.min(1, p.current / p.total);
-  const atReport = ((at - started) / p.current) * (p.total - p.current);
+  const atReport = p.remaining_ms ?? ((at - started) / p.current) * (p.total - p.current);
   return { ms: Math.max(0, atReport - Math.max(0, now - at)), weight: fraction };
 }
 

@@ -25,8 +25,12 @@ export const RunEvent = z.discriminatedUnion('type', [
     ...StageRef,
     type: z.literal('stage.progress'),
     current: z.number(),
-    total: z.number(),
+    /** null: unknown (read from a program's own bar that has none). */
+    total: z.number().nullable(),
     message: z.string().nullable(),
+    /** Read from a program's output (not `::pipe:progress`): its own rate and time left, where it prints them. */
+    rate_per_s: z.number().nullable().optional(),
+    remaining_ms: z.number().nullable().optional(),
   }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.cost'), usd: z.number() }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.checkpoint'), data: z.record(z.string(), z.unknown()) }),

@@ -23,10 +23,14 @@ export type StageError = z.infer<typeof StageError>;
 
 export const Progress = z.object({
   current: z.number(),
-  total: z.number(),
+  /** null: the program does not know (a tqdm bar over an iterator without a length). */
+  total: z.number().nullable(),
   message: z.string().nullable().default(null),
   /** When the stage reported it: the rate, and so the ETA, is measured up to here. */
   at: Iso.nullable().default(null),
+  /** The program's own rate (in current's units a second) and time left, where it prints them (tqdm, pip, ffmpeg). */
+  rate_per_s: z.number().nullable().default(null),
+  remaining_ms: z.number().nullable().default(null),
 });
 export type Progress = z.infer<typeof Progress>;
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { Duration } from './duration.js';
 import { ANY_ERROR_CODE } from './errors.js';
 import { PIPELINE_NAME, STAGE_ID, paramEnvName } from './names.js';
+import { ProgressSpecSchema } from './progress-parse.js';
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -54,6 +55,8 @@ export const StageSpec = z.strictObject({
   /** Where it runs: here (the default) or as a Slurm job. */
   executor: Executor.optional(),
   slurm: SlurmSpec.optional(),
+  /** How progress is read from what it prints (besides `::pipe:progress`): `auto`, `none`, or `{ pattern }`. */
+  progress: ProgressSpecSchema.optional(),
 });
 export type StageSpec = z.infer<typeof StageSpec>;
 
@@ -90,6 +93,8 @@ export const PipelineSpec = z
     executor: Executor.default('local'),
     slurm: SlurmSpec.optional(),
     notify: z.union([NotifySpec.transform((n) => [n]), z.array(NotifySpec)]).default([]),
+    /** Its stages' `progress:` where they give none; `auto` by default. */
+    progress: ProgressSpecSchema.default('auto'),
   })
   .superRefine((pipeline, ctx) => {
     // Two names that reach a stage as the same variable (`a-b` and `a_b`) would silently shadow each other.

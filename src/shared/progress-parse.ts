@@ -3,6 +3,7 @@ import { createFfmpegParser } from './progress-ffmpeg.js';
 import { createPatternParser, patternProblem } from './progress-pattern.js';
 import { parseRich } from './progress-rich.js';
 import { parseTqdm } from './progress-tqdm.js';
+import { stripForMatching } from './terminal-text.js';
 
 // Progress read from what unmodified programs print (tqdm, rich, pip, ffmpeg), or from a stage's own pattern.
 // It runs on every frame of a stage's output, so each style first asks a few `includes` before any regex, and a
@@ -43,13 +44,9 @@ export interface ProgressParser {
 /** Wider than any terminal's bar: a longer frame is not one, and matching it would only cost time. */
 export const MAX_FRAME_CHARS = 16 * 1024;
 
-// CSI (colours, cursor moves, erase), OSC (titles, links, clipboard) and DCS/SOS/PM/APC strings, and the
-// two-character escapes; a sequence cut short loses just its ESC.
-const ESCAPES = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[ -~])?/g;
-
 /** The text a terminal would show of a frame, colours and all other escapes removed. */
 export function stripEscapes(frame: string): string {
-  return frame.includes('\x1b') ? frame.replace(ESCAPES, '') : frame;
+  return frame.includes('\x1b') ? stripForMatching(frame) : frame;
 }
 
 function autoParser(): (text: string) => ParsedProgress | null {

@@ -17,7 +17,7 @@ function stage(over: Partial<StageState> = {}): StageState {
 }
 const running = (over: Partial<StageState> = {}): StageState =>
   stage({ status: 'running', attempts: 1, started_at: iso(0), attempt_started_at: iso(0), ...over });
-const progress = (current: number, total: number, s: number) => ({ current, total, message: null, at: iso(s) });
+const progress = (current: number, total: number | null, s: number, remaining_ms: number | null = null) => ({ current, total, message: null, at: iso(s), rate_per_s: null, remaining_ms });
 
 function run(stages: StageState[], status: RunMetadata['status'] = 'running'): RunMetadata {
   return {
@@ -51,6 +51,14 @@ describe('stage ETA', () => {
     expect(stageRemainingMs(s, at(4))).toBe(16_000);
     expect(stageRemainingMs(s, at(5))).toBe(15_000);
     expect(stageRemainingMs(running({ progress: progress(0, 10, 4) }), at(4))).toBeNull();
+  });
+
+  it('takes the program’s own time left where it printed one, and has no rate for an unknown total', () => {
+    // 2 of 10 in 4 s would say 16 s; tqdm said 6 s (its recent rate): 6 s at the report, 5 s a second later.
+    const s = running({ progress: progress(2, 10, 4, 6000) });
+    expect(stageRemainingMs(s, at(4))).toBe(6000);
+    expect(stageRemainingMs(s, at(5))).toBe(5000);
+    expect(stageRemainingMs(running({ progress: progress(45, null, 4) }), at(4))).toBeNull();
   });
 
   it('blends history and rate, the rate weighing more as the stage gets further', () => {

@@ -1,6 +1,7 @@
 import { etaText, runRemainingMs, stageRemainingMs } from '../../shared/eta.js';
 import { formatDuration } from '../../shared/duration.js';
 import { malformedText, statusSymbol } from '../../shared/status-symbols.js';
+import { progressCount, rateText } from '../../shared/progress-text.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { readRunFile } from '../../workspace/run-reader.js';
 import { runTimes } from '../../workspace/run-times.js';
@@ -24,7 +25,7 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
   for (const s of run.stages) {
     const attempts = s.attempts > 1 ? ` attempts ${s.attempts}/${s.max_attempts}` : '';
     const took = s.duration_ms !== null ? ` ${formatDuration(s.duration_ms)}` : '';
-    const progress = s.progress ? ` ${s.progress.current}/${s.progress.total}` : '';
+    const progress = s.progress ? ` ${[progressCount(s.progress), rateText(s.progress.rate_per_s)].filter(Boolean).join(' ')}` : '';
     const error = s.error ? `  ${s.error.code}: ${s.error.message}` : '';
     const active = s.status === 'running' || s.status === 'retrying';
     const eta = active ? ` ${etaText(stageRemainingMs(s, now))}` : s.status === 'pending' && s.expected_ms !== null ? ` usually ${formatDuration(s.expected_ms)}` : '';

@@ -125,6 +125,7 @@ async function runStage(options: RunOptions, stage: StageSpec, index: number, si
           logFile,
           signal,
           graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+          progress: stage.progress ?? options.pipeline.progress,
           slurm: slurm ? stageSlurm(options.pipeline, stage) : undefined,
           adopt: count === 1 && adopt ? adopt.job : undefined,
         }));

@@ -12,6 +12,8 @@ import type { AdoptingExecutor, Executor, StageExit, StageLaunch, StageProcess }
 import type { LogFile } from './log-file.js';
 import { LatestThrottle, THROTTLE_MS } from './latest-throttle.js';
 import { OutputRouter } from './output-router.js';
+import { ProgressSniffer } from './progress-sniffer.js';
+import type { ProgressSpec } from '../../shared/progress-parse.js';
 import type { RunRecorder } from './run-recorder.js';
 import { SharedPace } from './shared-pace.js';
 import { type StageContext, stageEnv } from './stage-env.js';
@@ -28,11 +30,22 @@ export interface AttemptInput {
   /** Aborted when the run is cancelled. */
   signal: AbortSignal;
   graceMs: number;
+  /** How progress is read from the stage's plain output (`::pipe:progress` lines always win). */
+  progress: ProgressSpec;
   /** Slurm options, for a stage the executor runs as a cluster job. */
   slurm?: SlurmSpec;
   /** A job a previous daemon started for this attempt, taken up again rather than submitted anew. */
   adopt?: Job;
 }
+
+/** A progress reading, from a `::pipe:progress` line or read from the program's own bar. */
+type Reading = { current: number; total: number | null; message: string | null; rate_per_s?: number | null; remaining_ms?: number | null };
+
+// The program's own rate and time left go in the event only when it printed them.
+const rateOf = (p: Reading): { rate_per_s?: number; remaining_ms?: number } => ({
+  ...(p.rate_per_s != null ? { rate_per_s: p.rate_per_s } : {}),
+  ...(p.remaining_ms != null ? { remaining_ms: p.remaining_ms } : {}),
+});
 
 export type AttemptOutcome = { ok: true; outputs: string[] } | { ok: false; error: StageError };
 
@@ -55,16 +68,22 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   if (!input.adopt) log(`===== pipe-tui: stage ${stage.id}, attempt ${ctx.attempt} of ${input.maxAttempts}, ${new Date(started).toISOString()} =====\n`);
 
   const cwd = path.resolve(ctx.workspace, stage.cwd ?? '.');
-  const progress = new LatestThrottle<Extract<ProtocolLine, { kind: 'progress' }>>(
-    (p) => recorder.emit({ type: 'stage.progress', stage: ctx.index, current: p.current, total: p.total, message: p.message }),
+  const progress = new LatestThrottle<Reading>(
+    (p) => recorder.emit({ type: 'stage.progress', stage: ctx.index, current: p.current, total: p.total, message: p.message, ...rateOf(p) }),
     THROTTLE_MS,
     progressPace,
   );
+  // Once the stage speaks the protocol, its own words are the progress: a bar it also prints is only log.
+  let speaks = false;
+  const sniffer = input.progress === 'none' ? null : new ProgressSniffer(input.progress, (p) => speaks || progress.push(p));
   let reported: { code: string; message: string } | null = null;
   let entities: Promise<void> = Promise.resolve();
 
   const onLine = (line: ProtocolLine): void => {
-    if (line.kind === 'progress') return progress.push(line);
+    if (line.kind === 'progress') {
+      speaks = true;
+      return progress.push(line);
+    }
     progress.flush();
     if (line.kind === 'cost') recorder.emit({ type: 'stage.cost', stage: ctx.index, usd: line.usd });
     else if (line.kind === 'checkpoint') recorder.emit({ type: 'stage.checkpoint', stage: ctx.index, data: line.data });
@@ -100,6 +119,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     env: stageEnv(stage, ctx),
     onOutput: (chunk, stream) => {
       router.push(chunk, stream);
+      sniffer?.push(chunk, stream);
       // Settles when this chunk's entity copies have landed (progress may be read twice: it is the same progress).
       return entities;
     },

@@ -2,7 +2,8 @@ import { Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
 import { etaText, stageRemainingMs } from '../../shared/eta.js';
 import type { Job, StageState } from '../../shared/metadata-schema.js';
-import { malformedText, progressBar, statusSymbol, statusTone } from '../../shared/status-symbols.js';
+import { malformedText, statusSymbol, statusTone } from '../../shared/status-symbols.js';
+import { progressText } from '../../shared/progress-text.js';
 import { toneColor, useDisplay } from '../display.js';
 
 export interface StageRowProps {
@@ -28,7 +29,7 @@ export function StageRow({ stage, selected, width, now }: StageRowProps) {
   // A cluster job: its id and what Slurm says of it (a PENDING job says why it waits).
   if (stage.job) parts.push(jobText(stage.job, stage.status === 'running'));
   if (stage.status === 'running' && stage.progress) {
-    parts.push(`${progressBar(stage.progress.current, stage.progress.total, 12, display.ascii)} ${stage.progress.current}/${stage.progress.total}`);
+    parts.push(progressText(stage.progress, 12, display.ascii));
   }
   if (stage.status === 'running' && stage.started_at) parts.push(formatDuration(now - Date.parse(stage.started_at)));
   else if (stage.duration_ms !== null) parts.push(formatDuration(stage.duration_ms));

@@ -37,7 +37,7 @@ describe('MetadataWriter never writes a metadata.json its schema refuses', () =>
     // Infinity is written by JSON as null, which the schema refuses: such a file would show the run as corrupt.
     const stage = state.stages[1];
     if (!stage?.progress) throw new Error('fixture stage 1 has progress');
-    stage.progress.total = Infinity;
+    stage.progress.current = Infinity;
     state.total_cost_usd = Infinity;
     for (let i = 0; i < 3; i++) {
       state.seq += 1;
@@ -49,9 +49,9 @@ describe('MetadataWriter never writes a metadata.json its schema refuses', () =>
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/ERR_INTERNAL/);
     expect(warnings[0]).toContain('metadata.json');
-    expect(warnings[0]).toContain('stages.1.progress.total');
+    expect(warnings[0]).toContain('stages.1.progress.current');
 
-    stage.progress.total = 5;
+    stage.progress.current = 5;
     state.total_cost_usd = 1;
     writer.mark(true);
     await writer.flush();

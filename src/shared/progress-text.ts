@@ -1,0 +1,37 @@
+import type { Progress } from './metadata-schema.js';
+import { progressBar } from './status-symbols.js';
+
+// How a stage's progress reads in a row: its bar (when the total is known), its count, and the program's own rate
+// when it printed one. Large counts (bytes, rows) are scaled so that a row stays short: `1.8M/3.4M`.
+
+const SCALES: [number, string][] = [
+  [1e12, 'T'],
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+];
+
+/** A count as a person reads it: whole numbers up to 9 999, then 12.3k, 1.8M, …; fractions to 2 places. */
+export function countText(n: number): string {
+  if (Math.abs(n) >= 10_000) {
+    for (const [size, suffix] of SCALES) if (Math.abs(n) >= size) return `${trim(n / size, 1)}${suffix}`;
+  }
+  return Number.isInteger(n) ? String(n) : trim(n, 2);
+}
+
+const trim = (n: number, places: number): string => n.toFixed(places).replace(/\.?0+$/, '');
+
+/** `45/100`, or `45` when the total is unknown. */
+export const progressCount = (p: Pick<Progress, 'current' | 'total'>): string => (p.total === null ? countText(p.current) : `${countText(p.current)}/${countText(p.total)}`);
+
+/** `4.5/s` (a rate under one a second reads as `12s each`), or null when the program printed none. */
+export function rateText(rate: number | null): string | null {
+  if (rate === null || !Number.isFinite(rate) || rate <= 0) return null;
+  return rate >= 1 ? `${countText(Number(rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)))}/s` : `${trim(1 / rate, 1)}s each`;
+}
+
+/** Bar, count and rate: `████░░░░ 45/100 4.5/s`; no bar for an unknown total. */
+export function progressText(p: Pick<Progress, 'current' | 'total' | 'rate_per_s'>, barWidth: number, ascii = false): string {
+  const parts = [p.total === null ? null : progressBar(p.current, p.total, barWidth, ascii), progressCount(p), rateText(p.rate_per_s)];
+  return parts.filter((part) => part !== null).join(' ');
+}

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { countText, progressCount, progressText, rateText } from '../../src/shared/progress-text.js';
+
+describe('progress text', () => {
+  it('shows counts whole up to 9 999 and scaled past it', () => {
+    expect([countText(45), countText(9999), countText(12_345), countText(1_800_000), countText(3_400_000_000), countText(2.555)]).toEqual(['45', '9999', '12.3k', '1.8M', '3.4G', '2.56']);
+  });
+
+  it('shows an unknown total as the count alone, with no bar', () => {
+    expect(progressCount({ current: 30, total: null })).toBe('30');
+    expect(progressText({ current: 30, total: null, rate_per_s: 90.84 }, 8)).toBe('30 90.8/s');
+  });
+
+  it('shows the bar, the count and the program’s rate', () => {
+    expect(progressText({ current: 45, total: 100, rate_per_s: 4.5 }, 4, true)).toBe('##-- 45/100 4.5/s');
+    expect(progressText({ current: 1_800_000, total: 3_400_000, rate_per_s: 3_790_000 }, 2, true)).toBe('#- 1.8M/3.4M 3.8M/s');
+    expect(rateText(1 / 1.5)).toBe('1.5s each');
+    expect(rateText(null)).toBeNull();
+  });
+});
