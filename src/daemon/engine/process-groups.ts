@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { readProcTable } from './proc-table.js';
 
 // Kills stage process groups a run left behind (a daemon that died, or one shutting down). A pgid recorded
 // before a reboot may name someone else's processes now, so a group is signalled only if one of its members
@@ -24,24 +25,8 @@ function belongsToRun(pgid: number, runId: string): boolean {
 
 // Pids whose process group is `pgid`, from /proc; null where there is no /proc.
 function groupMembers(pgid: number): number[] | null {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return null;
-  }
-  const members: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) members.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return members;
+  const table = readProcTable();
+  return table && table.filter((p) => p.pgrp === pgid).map((p) => p.pid);
 }
 
 /** True while some process of the group is alive; zombies nobody reaped yet do not count. */
@@ -51,16 +36,9 @@ export function groupExists(pgid: number): boolean {
   } catch {
     return false;
   }
-  const members = groupMembers(pgid);
-  if (members === null) return true;
-  return members.some((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-    } catch {
-      return false;
-    }
-  });
+  const table = readProcTable();
+  if (table === null) return true;
+  return table.some((p) => p.pgrp === pgid && p.state !== 'Z');
 }
 
 /** SIGTERM to the group, then SIGKILL to whatever is left after `graceMs`. Resolves when that is done. */

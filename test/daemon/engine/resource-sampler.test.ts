@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { ProcEntry } from '../../../src/daemon/engine/proc-table.js';
+import { type GroupUsage, ResourceSampler } from '../../../src/daemon/engine/resource-sampler.js';
+import { waitFor } from '../../helpers/workspace.js';
+
+const entry = (pid: number, pgrp: number, ticks: number, rssPages: number, state = 'S'): ProcEntry => ({ pid, pgrp, state, ticks, rssPages });
+
+describe('ResourceSampler', () => {
+  it('sums a process group’s members, CPU from the second pass on, zombies and other groups left out', () => {
+    let table: ProcEntry[] = [entry(10, 10, 100, 1000), entry(11, 10, 50, 2000), entry(20, 20, 999, 9999)];
+    let clock = 0;
+    const sampler = new ResourceSampler(1000, () => table, () => clock);
+    const seen: GroupUsage[] = [];
+    const stop = sampler.watch(10, (u) => seen.push(u));
+    sampler.sample();
+    expect(seen).toEqual([]);
+    // One second later: 150 more ticks (1.5 cores), and a member left behind as a zombie counts for nothing.
+    table = [entry(10, 10, 200, 1000), entry(11, 10, 100, 3000), entry(12, 10, 500, 50, 'Z'), entry(20, 20, 2000, 9999)];
+    clock = 1000;
+    sampler.sample();
+    expect(seen).toEqual([{ cpu_pct: 150, rss_bytes: 4000 * 4096 }]);
+    // A member that exits takes its CPU time with it: no negative CPU.
+    table = [entry(10, 10, 210, 1000)];
+    clock = 2000;
+    sampler.sample();
+    expect(seen.at(-1)).toEqual({ cpu_pct: 0, rss_bytes: 1000 * 4096 });
+    stop();
+  });
+
+  it('measures a real process group: a grandchild holding about 200 MB', async () => {
+    // sh → python3 (a grandchild of the test) that allocates and touches 200 MB, then sleeps.
+    const child = spawn('sh', ['-c', 'python3 -c "import time; b = bytearray(200 * 1024 * 1024); time.sleep(30)"'], { detached: true, stdio: 'ignore' });
+    const pgid = child.pid as number;
+    const sampler = new ResourceSampler(100);
+    let rss = 0;
+    const stop = sampler.watch(pgid, (u) => (rss = u.rss_bytes));
+    try {
+      await waitFor('the group’s RSS to pass 200 MB', () => rss >= 200 * 1024 * 1024, 20_000);
+    } finally {
+      stop();
+      process.kill(-pgid, 'SIGKILL');
+    }
+  });
+});
