@@ -1,9 +1,10 @@
 import { etaText, runRemainingMs } from '../shared/eta.js';
 import type { RunMetadata, StageState } from '../shared/metadata-schema.js';
 import { formatDuration } from '../shared/duration.js';
-import { statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
+import { stallText, statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
 import { progressText } from '../shared/progress-text.js';
-import { fitWidth } from './safe-text.js';
+import { fitSpans, fitText } from '../shared/fit-spans.js';
+import { type Span, ansiText, plainText } from '../shared/terminal-text.js';
 import { type OutputLines, StageOutput } from './stage-output.js';
 
 const FRAME_MS = 100;
@@ -75,12 +76,16 @@ export class LiveView {
 
   private paint(row: Row, width: number): string {
     // One cell short of the width: a row that fills it would wrap on some terminals and tear the redraw.
-    const text = fitWidth(row.text, width - 1);
-    return this.color && row.tone ? `\x1b[${TONES[row.tone]}m${text}\x1b[0m` : text;
+    const text = fitText(row.text, width - 1);
+    const painted = this.color && row.tone ? `\x1b[${TONES[row.tone]}m${text}\x1b[0m` : text;
+    if (!row.output) return painted;
+    const output = fitSpans(row.output, width - 1 - text.length);
+    return `${painted}${this.color ? ansiText(output) : plainText(output)}`;
   }
 }
 
-type Row = { text: string; tone: Tone | null };
+/** A row of the display; `output`, a line a stage printed, follows `text` in its own colours. */
+type Row = { text: string; tone: Tone | null; output?: Span[] };
 
 // Clocks of two processes (a daemon's event times, this terminal's now) may disagree by a little: never below 0.
 const since = (from: string, to: number): number => Math.max(0, to - Date.parse(from));
@@ -93,7 +98,7 @@ export function frame(state: RunMetadata, now: number, output?: OutputLines): Ro
   for (const stage of state.stages) {
     rows.push({ text: stageRow(stage, now), tone: statusTone(stage.status) });
     const said = stage.status === 'running' ? [output?.lastLine(stage.index)] : stage.status === 'failed' ? (output?.failureLines(stage.index) ?? []) : [];
-    for (const line of said) if (line) rows.push({ text: `      │ ${line}`, tone: 'dim' });
+    for (const line of said) if (line) rows.push({ text: '      │ ', tone: 'dim', output: line });
   }
   return rows;
 }
@@ -108,6 +113,8 @@ function stageRow(stage: StageState, now: number): string {
     if (stage.progress) parts.push(progressText(stage.progress, 16));
     if (stage.started_at) parts.push(formatDuration(since(stage.started_at, now)));
     if (stage.progress?.message) parts.push(stage.progress.message);
+    const silent = stallText(stage, now);
+    if (silent) parts.push(silent);
   } else if (stage.duration_ms !== null) {
     parts.push(formatDuration(Math.max(0, stage.duration_ms)));
   }

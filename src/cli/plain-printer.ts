@@ -1,5 +1,6 @@
 import type { RunEvent } from '../shared/events.js';
 import type { RunMetadata } from '../shared/metadata-schema.js';
+import { plainText } from '../shared/terminal-text.js';
 import { FAILURE_LINES, readLogTail } from './log-tail.js';
 import { eventLine } from './run-lines.js';
 
@@ -25,7 +26,7 @@ export class PlainPrinter {
       if (!failed) return;
       // A log that cannot be read costs its lines, never the run's other lines.
       const tail = await readLogTail(this.workspace, runId, failed, FAILURE_LINES).catch(() => ({ lines: [] }));
-      for (const text of tail?.lines ?? []) this.out.write(`[${failed.id}] | ${text}\n`);
+      for (const line of tail?.lines ?? []) this.out.write(`[${failed.id}] | ${plainText(line)}\n`);
     });
   }
 

@@ -26,6 +26,10 @@ export function eventLine(event: RunEvent, state: RunMetadata): string | null {
       return `${tag} skipped (optional): ${event.error ? `${event.error.code}: ${event.error.message}` : ''}`;
     case 'stage.cancelled':
       return `${tag} cancelled`;
+    case 'stage.stalled':
+      return `${tag} silent for ${formatDuration(event.silent_ms)} (stall_after)`;
+    case 'stage.unstalled':
+      return `${tag} speaks again after ${formatDuration(event.silent_ms)} of silence`;
     case 'stage.job':
       return `${tag} slurm job ${event.job.id} ${event.job.state}${event.job.reason ? ` (${event.job.reason})` : ''}`;
     case 'entity.added':

@@ -1,4 +1,5 @@
 import type { RunMetadata } from '../shared/metadata-schema.js';
+import { type Span, ansiText } from '../shared/terminal-text.js';
 import { FAILURE_LINES, readLogTail } from './log-tail.js';
 
 /** How often the running stage's log is looked at; a stat when nothing changed. */
@@ -6,10 +7,10 @@ const POLL_MS = 250;
 
 /** What the live display shows of stages' output. */
 export interface OutputLines {
-  /** The running stage's last line, or null. */
-  lastLine(stage: number): string | null;
+  /** The running stage's last line (its last frame while it is unfinished), or null. */
+  lastLine(stage: number): Span[] | null;
   /** A failed stage's last lines (empty until read). */
-  failureLines(stage: number): string[];
+  failureLines(stage: number): Span[][];
 }
 
 // The live display's view of what stages print, read from their log files: the same for a run in this process
@@ -17,9 +18,9 @@ export interface OutputLines {
 // stage's last lines are read once.
 export class StageOutput implements OutputLines {
   private state: RunMetadata | null = null;
-  private running: { index: number; attempt: number; size: number | undefined; line: string | null } | null = null;
+  private running: { index: number; attempt: number; size: number | undefined; line: Span[] | null } | null = null;
   private reading = false;
-  private readonly failures = new Map<number, string[]>();
+  private readonly failures = new Map<number, Span[][]>();
   private readonly loads = new Set<Promise<void>>();
   private readonly timer = setInterval(() => void this.poll(), POLL_MS).unref();
 
@@ -51,11 +52,11 @@ export class StageOutput implements OutputLines {
     }
   }
 
-  lastLine(stage: number): string | null {
+  lastLine(stage: number): Span[] | null {
     return this.running?.index === stage ? this.running.line : null;
   }
 
-  failureLines(stage: number): string[] {
+  failureLines(stage: number): Span[][] {
     return this.failures.get(stage) ?? [];
   }
 
@@ -78,7 +79,7 @@ export class StageOutput implements OutputLines {
       if (!tail || this.running !== running) return;
       running.size = tail.size;
       const line = tail.lines.at(-1) ?? null;
-      if (line !== running.line) {
+      if (textOf(line) !== textOf(running.line)) {
         running.line = line;
         this.onChange();
       }
@@ -89,3 +90,5 @@ export class StageOutput implements OutputLines {
     }
   }
 }
+
+const textOf = (line: Span[] | null): string | null => line && ansiText(line);

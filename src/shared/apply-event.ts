@@ -68,12 +68,20 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
         cost_usd: event.attempt === 1 ? 0 : s.cost_usd,
         pgid: event.pgid,
         job: null,
+        silent_since: null,
       }), { status: 'running', ended_at: null, error: null });
     case 'stage.progress':
+      // Progress is activity: it ends a stall as output does.
       return withStage(state, event.stage, (s) => ({
         ...s,
         progress: { current: event.current, total: event.total, message: event.message, at, rate_per_s: event.rate_per_s ?? null, remaining_ms: event.remaining_ms ?? null },
+        silent_since: null,
       }));
+    case 'stage.stalled':
+      // Only a running stage can be silent; a stall told after its end marks nothing.
+      return withStage(state, event.stage, (s) => (s.status === 'running' ? { ...s, silent_since: new Date(Date.parse(at) - event.silent_ms).toISOString() } : s));
+    case 'stage.unstalled':
+      return withStage(state, event.stage, (s) => ({ ...s, silent_since: null }));
     case 'stage.warned':
       return withStage(state, event.stage, (s) => ({ ...s, malformed_lines: s.malformed_lines + event.malformed }));
     case 'stage.cost':
@@ -90,6 +98,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
         error: event.error,
         next_attempt_at: event.next_attempt_at,
         pgid: null,
+        silent_since: null,
       }));
     case 'stage.succeeded':
       return withStage(state, event.stage, (s) => ({
@@ -167,12 +176,13 @@ function pendingStage(id: string, index: number, optional: boolean, maxAttempts:
     approved_by: null,
     approved_at: null,
     reset_reason: resetReason,
+    silent_since: null,
   };
 }
 
 function ended(s: Stage, at: string, status: Stage['status']): Stage {
   const duration = s.started_at ? Date.parse(at) - Date.parse(s.started_at) : null;
-  return { ...s, status, ended_at: at, duration_ms: duration, next_attempt_at: null, eta_ms: null, pgid: null };
+  return { ...s, status, ended_at: at, duration_ms: duration, next_attempt_at: null, eta_ms: null, pgid: null, silent_since: null };
 }
 
 // An event naming a stage that does not exist changes nothing but seq: a reader never crashes on a bad feed.

@@ -59,6 +59,12 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ ...Base, ...StageRef, type: z.literal('stage.job'), job: Job }),
   /** `::pipe:` lines the stage printed that could not be read (warned about in its log), since the last such event. */
   z.object({ ...Base, ...StageRef, type: z.literal('stage.warned'), malformed: z.number().int().min(1) }),
+  /**
+   * The running stage printed nothing and reported no progress for `silent_ms` (past its `stall_after`); and, once,
+   * that it spoke again after `silent_ms` of silence. The daemon emits each once per silence, never per chunk.
+   */
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.stalled'), silent_ms: z.number().min(0) }),
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.unstalled'), silent_ms: z.number().min(0) }),
   /** Each stage's usual duration from the pipeline's history, as the run starts; null where there is none. */
   z.object({
     ...Base,

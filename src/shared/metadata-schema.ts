@@ -95,6 +95,8 @@ export const StageState = z.object({
   reset_reason: z.string().nullable().default(null),
   /** The current attempt's cluster job, for a stage run by Slurm; null for a local one. */
   job: Job.nullable().default(null),
+  /** While the running stage is stalled (silent past its `stall_after`): when it last printed or progressed; else null. */
+  silent_since: Iso.nullable().default(null),
 });
 export type StageState = z.infer<typeof StageState>;
 

@@ -38,6 +38,11 @@ export type SlurmSpec = z.infer<typeof SlurmSpec>;
 export const EXECUTORS = ['local', 'slurm'] as const;
 const Executor = z.enum(EXECUTORS);
 
+// A stage silent (no output, no progress) past `stall_after` is marked stalled; `fail` also ends the attempt.
+export const STALL_ACTIONS = ['mark', 'fail'] as const;
+const StallAfter = Duration.refine((ms) => ms > 0, 'stall_after must be longer than 0');
+const StallAction = z.enum(STALL_ACTIONS);
+
 export const StageSpec = z.strictObject({
   id: z.string().regex(STAGE_ID, 'letters, digits, _ and -, starting with a letter or digit'),
   description: z.string().optional(),
@@ -57,10 +62,14 @@ export const StageSpec = z.strictObject({
   slurm: SlurmSpec.optional(),
   /** How progress is read from what it prints (besides `::pipe:progress`): `auto`, `none`, or `{ pattern }`. */
   progress: ProgressSpecSchema.optional(),
+  /** Silence (no output, no progress) this long marks the stage stalled; the pipeline's where it gives none. */
+  stall_after: StallAfter.optional(),
+  /** What a stall does besides marking: `mark` only, or `fail` the attempt with ERR_STAGE_STALLED. */
+  stall_action: StallAction.optional(),
 });
 export type StageSpec = z.infer<typeof StageSpec>;
 
-export const NOTIFY_EVENTS = ['failed', 'succeeded', 'cancelled', 'interrupted', 'awaiting_approval'] as const;
+export const NOTIFY_EVENTS = ['failed', 'succeeded', 'cancelled', 'interrupted', 'awaiting_approval', 'stalled'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 // Someone must hear of a failure at 3 a.m.: a command (the run's facts in its environment) or a webhook (a JSON
@@ -95,6 +104,9 @@ export const PipelineSpec = z
     notify: z.union([NotifySpec.transform((n) => [n]), z.array(NotifySpec)]).default([]),
     /** Its stages' `progress:` where they give none; `auto` by default. */
     progress: ProgressSpecSchema.default('auto'),
+    /** Its stages' `stall_after` where they give none; off by default. */
+    stall_after: StallAfter.optional(),
+    stall_action: StallAction.default('mark'),
   })
   .superRefine((pipeline, ctx) => {
     // Two names that reach a stage as the same variable (`a-b` and `a_b`) would silently shadow each other.
@@ -114,4 +126,10 @@ export const stageExecutor = (pipeline: PipelineSpec, stage: StageSpec): (typeof
 /** A stage's Slurm options: the pipeline's, overridden field by field by the stage's; sbatch arguments add up. */
 export function stageSlurm(pipeline: PipelineSpec, stage: StageSpec): SlurmSpec {
   return { ...pipeline.slurm, ...stage.slurm, args: [...(pipeline.slurm?.args ?? []), ...(stage.slurm?.args ?? [])] };
+}
+
+/** When and how a stage counts as stalled: its own `stall_after`/`stall_action`, else the pipeline's; null when off. */
+export function stageStall(pipeline: PipelineSpec, stage: StageSpec): { afterMs: number; action: (typeof STALL_ACTIONS)[number] } | null {
+  const afterMs = stage.stall_after ?? pipeline.stall_after;
+  return afterMs === undefined ? null : { afterMs, action: stage.stall_action ?? pipeline.stall_action };
 }

@@ -1,4 +1,5 @@
-import type { RunStatus, StageStatus } from './metadata-schema.js';
+import { formatDuration } from './duration.js';
+import type { RunStatus, StageState, StageStatus } from './metadata-schema.js';
 
 type AnyStatus = RunStatus | StageStatus;
 
@@ -37,6 +38,15 @@ export function progressBar(current: number, total: number, width: number, ascii
 
 /** A stage's malformed ::pipe: lines, said where its row is (the lines themselves are in its log). */
 export const malformedText = (count: number): string => `${count} malformed ::pipe: line${count === 1 ? '' : 's'}`;
+
+/**
+ * A running stage gone silent past its `stall_after`: `⚠ silent for 12m`, counted from its last output or progress
+ * up to `now`, so it grows while nothing comes; null for a stage that is not stalled.
+ */
+export function stallText(stage: Pick<StageState, 'status' | 'silent_since'>, now: number, ascii = false): string | null {
+  if (stage.status !== 'running' || !stage.silent_since) return null;
+  return `${ascii ? '!' : '⚠'} silent for ${formatDuration(now - Date.parse(stage.silent_since))}`;
+}
 
 /** How a listing names a run it cannot read: written by a newer version, left half-made, or corrupt. */
 export function unreadableStatus(error: { code: string }): 'newer' | 'incomplete' | 'corrupt' {

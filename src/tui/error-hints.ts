@@ -2,6 +2,7 @@
 const HINTS: Record<string, string> = {
   ERR_STAGE_EXIT: 'the stage exited non-zero: its log (l) says why',
   ERR_STAGE_TIMEOUT: 'raise the stage\'s timeout, or find what it waits for in its log',
+  ERR_STAGE_STALLED: 'it printed nothing for its stall_after: find in its log what it waits for, or raise stall_after',
   ERR_STAGE_SIGNAL: 'something killed the stage: out of memory (dmesg), or a signal from outside',
   ERR_STAGE_SPAWN: 'the command or its working directory does not exist: check run: and cwd:',
   ERR_OUTPUT_MISSING: 'the stage succeeded but did not write a declared output: check outputs:',

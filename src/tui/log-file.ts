@@ -1,7 +1,11 @@
 import type { FileHandle } from 'node:fs/promises';
+import { fitSpans } from '../shared/fit-spans.js';
+import type { Span } from '../shared/terminal-text.js';
+import { renderedParts, scanLines } from '../workspace/log-lines.js';
 
 // A log file paged from disk by byte offsets of line starts: every move reads only the bytes it crosses, so a
-// 1 GB log costs a window of memory and a page of I/O wherever the view is.
+// 1 GB log costs a window of memory and a page of I/O wherever the view is, even when one "line" is megabytes of
+// `\r` frames (only its end is played: src/workspace/log-lines.ts).
 
 const CHUNK = 64 * 1024;
 /** How far one move scans for line breaks; a longer line counts as broken there. */
@@ -41,7 +45,8 @@ export async function lineStartAfter(file: FileHandle, offset: number, count: nu
     }
     position += bytesRead;
   }
-  return last;
+  // A line longer than a scan counts as broken where the scan ended, so paging down through it moves on.
+  return position < size && position - offset >= MAX_SCAN ? position : last;
 }
 
 /** The top of the last page of `count` lines: where a following view starts. */
@@ -54,43 +59,19 @@ export async function lastPageTop(file: FileHandle, size: number, count: number)
   return lineStartBefore(file, end, count);
 }
 
-/** Up to `count` lines from `top`, each cut to `width` characters (ending in `ellipsis`), control characters made visible. */
-export async function readPage(file: FileHandle, top: number, count: number, width: number, size: number, ellipsis = '…'): Promise<string[]> {
-  const lines: string[] = [];
-  // A line's bytes are kept up to a bound that covers `width` characters of any UTF-8; the rest is skipped.
-  const keep = Math.max(4, width * 4);
-  let current: Buffer[] = [];
-  let kept = 0;
-  let cut = false;
-  const finish = (): void => {
-    lines.push(display(Buffer.concat(current).toString('utf8'), width, cut, ellipsis));
-    current = [];
-    kept = 0;
-    cut = false;
-  };
-  let position = top;
-  const buffer = Buffer.alloc(CHUNK);
-  while (position < size && lines.length < count && position - top < MAX_SCAN) {
-    const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK, size - position), position);
-    if (bytesRead === 0) break;
-    let from = 0;
-    for (let i = 0; i <= bytesRead && lines.length < count; i++) {
-      const end = i === bytesRead;
-      if (!end && buffer[i] !== NEWLINE) continue;
-      const piece = buffer.subarray(from, Math.min(i, from + Math.max(0, keep - kept)));
-      if (piece.length > 0) current.push(Buffer.from(piece));
-      kept += piece.length;
-      if (i - from > piece.length) cut = true;
-      if (!end) finish();
-      from = i + 1;
+/**
+ * Up to `count` lines from `top` as a terminal shows them (the last `\r` frame, colours as styles, no other
+ * escape), each cut to `width` cells ending in `ellipsis`. The unfinished last line is shown as it stands.
+ */
+export async function readPage(file: FileHandle, top: number, count: number, width: number, size: number, ellipsis = '…'): Promise<Span[][]> {
+  const lines: Span[][] = [];
+  if (count <= 0) return lines;
+  for await (const batch of scanLines(file, top, Math.min(size, top + MAX_SCAN))) {
+    for (const line of batch) {
+      const { value } = await renderedParts(file, line).next();
+      lines.push(fitSpans(value ?? [], width, ellipsis));
+      if (lines.length === count) return lines;
     }
-    position += bytesRead;
   }
-  if (lines.length < count && (kept > 0 || cut)) finish();
   return lines;
-}
-
-function display(text: string, width: number, cut: boolean, ellipsis: string): string {
-  const clean = text.replace(/\r/g, '').replace(/\t/g, '  ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?');
-  return clean.length > width || cut ? `${clean.slice(0, Math.max(0, width - ellipsis.length))}${ellipsis}` : clean;
 }

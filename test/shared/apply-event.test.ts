@@ -343,6 +343,41 @@ describe('applyEvent', () => {
   });
 });
 
+describe('stalls', () => {
+  // Stage 1 (summarize) runs from 12 s; upTo(12) has it running with progress reported at 13 s.
+  const running = (): RunMetadata => upTo(12);
+
+  it('marks a running stage stalled since its last activity, and clears the mark when it speaks again', () => {
+    const stalled = fold([ev(13, 75, { type: 'stage.stalled', stage: 1, silent_ms: 62_000 })], running());
+    expect(stage(stalled, 1)).toMatchObject({ status: 'running', silent_since: t(13) });
+    expect(stage(stalled, 0).silent_since).toBeNull();
+    const spoke = fold([ev(14, 80, { type: 'stage.unstalled', stage: 1, silent_ms: 67_000 })], stalled);
+    expect(stage(spoke, 1)).toMatchObject({ status: 'running', silent_since: null });
+  });
+
+  it('clears the mark on progress, on a retry, on the next attempt and when the stage ends', () => {
+    const stalled = fold([ev(13, 75, { type: 'stage.stalled', stage: 1, silent_ms: 62_000 })], running());
+    const after = (body: RunEventBody): StageState => stage(fold([ev(14, 80, body)], stalled), 1);
+    expect(after({ type: 'stage.progress', stage: 1, current: 2, total: 4, message: null }).silent_since).toBeNull();
+    expect(after({ type: 'stage.retrying', stage: 1, error: stageError('ERR_STAGE_STALLED', 80, null), next_attempt: 2, next_attempt_at: t(81) }).silent_since).toBeNull();
+    expect(after({ type: 'stage.started', stage: 1, attempt: 2, pgid: 5001 }).silent_since).toBeNull();
+    expect(after({ type: 'stage.failed', stage: 1, error: stageError('ERR_STAGE_STALLED', 80, null) }).silent_since).toBeNull();
+    expect(after({ type: 'stage.cancelled', stage: 1, error: stageError('ERR_CANCELLED', 80, null) }).silent_since).toBeNull();
+  });
+
+  it('marks nothing on a stage that is not running', () => {
+    const done = upTo(10);
+    expect(stage(fold([ev(11, 12, { type: 'stage.stalled', stage: 0, silent_ms: 1000 })], done), 0)).toMatchObject({ status: 'succeeded', silent_since: null });
+    expect(stage(fold([ev(11, 12, { type: 'stage.stalled', stage: 2, silent_ms: 1000 })], done), 2)).toMatchObject({ status: 'pending', silent_since: null });
+  });
+
+  it('reads a metadata.json written before stalls existed as not stalled', () => {
+    const { silent_since: _, ...older } = stage(running(), 1);
+    const parsed = RunMetadata.parse({ ...running(), stages: [older] });
+    expect(parsed.stages[0]?.silent_since).toBeNull();
+  });
+});
+
 describe('deriveRun', () => {
   it('recomputes current_state, outputs, cost and ETA from the stages alone', () => {
     const state = upTo(12);

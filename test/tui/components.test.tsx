@@ -1,5 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
+import { renderLine } from '../../src/shared/terminal-text.js';
 import { PipeError } from '../../src/shared/errors.js';
 import { ErrorPanel } from '../../src/tui/components/ErrorPanel.js';
 import { Footer } from '../../src/tui/components/Footer.js';
@@ -101,7 +102,7 @@ describe('RunDetail', () => {
 
 describe('ErrorPanel', () => {
   it('names the code, stage, message, exit code, the error entity, a hint and the log end', () => {
-    const out = frame(<ErrorPanel run={states.failed()} runDir="/ws/runs/r1" logLines={['Traceback:', 'boom']} width={100} />);
+    const out = frame(<ErrorPanel run={states.failed()} runDir="/ws/runs/r1" logLines={['Traceback:', 'boom'].map(renderLine)} width={100} />);
     expect(out).toContain('ERR_STAGE_EXIT in prepare (exit code 3)\n  ERR_STAGE_EXIT happened');
     expect(out).toContain('hint: the stage exited non-zero');
     expect(out).toContain('details: /ws/runs/r1/01_error.json');

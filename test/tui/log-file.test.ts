@@ -2,10 +2,14 @@ import { createWriteStream } from 'node:fs';
 import { type FileHandle, open, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lastPageTop, lineStartAfter, lineStartBefore, readPage } from '../../src/tui/log-file.js';
+import { plainText } from '../../src/shared/terminal-text.js';
+import { lastPageTop, lineStartAfter, lineStartBefore, readPage as readSpans } from '../../src/tui/log-file.js';
 import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
 
 afterEach(removeWorkspaces);
+
+/** A page as the text it shows. */
+const readPage = async (...args: Parameters<typeof readSpans>): Promise<string[]> => (await readSpans(...args)).map(plainText);
 
 const numbered = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`).join('\n');
 
@@ -65,7 +69,7 @@ describe('log files paged from disk', () => {
   it('cuts long lines to the width and makes control characters visible', async () => {
     const long = 'x'.repeat(5000);
     await withFile(`${long}\r\nbell\x07\tend\nnext\n`, async (file, size) => {
-      expect(await readPage(file, 0, 3, 20, size)).toEqual([`${'x'.repeat(19)}…`, 'bell?  end', 'next']);
+      expect(await readPage(file, 0, 3, 20, size)).toEqual([`${'x'.repeat(19)}…`, 'bell?   end', 'next']);
     });
   });
 
@@ -101,6 +105,47 @@ describe('log files paged from disk', () => {
       expect(down).toBeGreaterThan(middle);
       // Six moves and reads at the end and in the middle of 64 MB: each a 64 KB chunk at most.
       expect(bytes()).toBeLessThanOrEqual(6 * 64 * 1024);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('shows each line as a terminal leaves it: the last \\r frame, colours as styles, hostile escapes gone', async () => {
+    const bar = (i: number): string => `\r${String(i).padStart(3)}%|${'#'.repeat(i / 10).padEnd(10)}| ${i}/100`;
+    const frames = Array.from({ length: 101 }, (_, i) => bar(i)).join('');
+    const hostile = 'a\x1b]52;c;aGVsbG8=\x07b\x1b]0;x\x07c\x1b[2Jd\x1b[He';
+    await withFile(`${frames}\n\x1b[32mgreen\x1b[0m plain\n${hostile}\n${bar(40)}${bar(41)}`, async (file, size) => {
+      const page = await readSpans(file, 0, 10, 80, size);
+      expect(page.map(plainText)).toEqual(['100%|##########| 100/100', 'green plain', 'abcde', ' 41%|####      | 41/100']);
+      expect(page[1]).toEqual([{ text: 'green', style: expect.objectContaining({ fg: 'green' }) }, { text: ' plain', style: null }]);
+      expect(JSON.stringify(page)).not.toMatch(/\\u001b|\\u0007|52;c|\[2J/);
+    });
+  });
+
+  it('opens a 20 MB line of \\r frames at its last frame, reading a few MB of it, and pages down through it', async () => {
+    const ws = await tempWorkspace();
+    const name = path.join(ws, 'bar.log');
+    const out = createWriteStream(name);
+    const frames = 200_000;
+    const block = 1000;
+    for (let from = 0; from < frames; from += block) {
+      const text = Array.from({ length: block }, (_, i) => `\r\x1b[36m${String(from + i).padStart(6)}/${frames} it ${'.'.repeat(80)}\x1b[0m`).join('');
+      if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+    await new Promise<void>((r) => out.end(() => r()));
+    const size = (await stat(name)).size;
+    expect(size).toBeGreaterThan(20 * 1024 * 1024);
+    const handle = await open(name, 'r');
+    try {
+      const { file, bytes } = counting(handle);
+      const top = await lastPageTop(file, size, 40);
+      const page = await readSpans(file, top, 40, 40, size);
+      expect(page.map(plainText)).toEqual([`${`199999/${frames} it ${'.'.repeat(80)}`.slice(0, 39)}…`]);
+      expect(page[0]?.[0]?.style?.fg).toBe('cyan');
+      expect(bytes()).toBeLessThan(10 * 1024 * 1024);
+      // From its start, the page shows a frame too, and a page down moves on inside the line.
+      expect((await readPage(file, 0, 40, 40, size))[0]).toMatch(/^ *\d+\/200000 it \.+…$/);
+      expect(await lineStartAfter(file, 0, 40, size)).toBeGreaterThan(0);
     } finally {
       await handle.close();
     }

@@ -1,5 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
+import { renderLine } from '../../src/shared/terminal-text.js';
 import { formatDuration } from '../../src/shared/duration.js';
 import type { RunMetadata } from '../../src/shared/metadata-schema.js';
 import { EntityView } from '../../src/tui/components/EntityView.js';
@@ -34,7 +35,7 @@ describe('text fits 80 columns without losing what matters', () => {
   };
 
   it('wraps the error panel: the code and stage first, then every word of the message and the hint', () => {
-    const out = frame(<ErrorPanel run={failedLong()} runDir="/ws/runs/r1" logLines={['boom']} width={80} />);
+    const out = frame(<ErrorPanel run={failedLong()} runDir="/ws/runs/r1" logLines={[renderLine('boom')]} width={80} />);
     for (const line of lines(out)) expect(line.length).toBeLessThanOrEqual(80);
     expect(lines(out)[1]).toMatch(/^ERR_STAGE_EXIT in prepare \(exit code 3\)/);
     expect(words(out)).toContain(words(long));
@@ -140,7 +141,7 @@ describe('help, footer and --ascii', () => {
       <Picker matches={[{ name: 'hello', description: 'd'.repeat(200) }]} query="h" pick={0} width={80} total={1} />,
       <Picker matches={[]} query="" pick={0} width={80} total={0} />,
       <RunDetail run={run} stage={0} entityRows={2} width={80} now={NOW} />,
-      <ErrorPanel run={run} runDir="/ws/runs/r1" logLines={['boom']} width={80} />,
+      <ErrorPanel run={run} runDir="/ws/runs/r1" logLines={[renderLine('boom')]} width={80} />,
       <StatsView run={run} stats={null} width={80} now={NOW} />,
       <EntityView title="01_error.json (error)" text={`${'y'.repeat(200)}\n`.repeat(50)} top={0} height={5} width={80} />,
       <EntityView title="01_error.json (error)" text={null} top={0} height={5} width={80} />,

@@ -1,10 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { once } from 'node:events';
 import { PipeError } from '../../shared/errors.js';
 import { type RunMetadata, isTerminal } from '../../shared/metadata-schema.js';
 import { readRun, requireRun } from '../../workspace/run-reader.js';
 import { stageLogPath } from '../../workspace/layout.js';
+import { LogPrinter } from '../log-printer.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
 const POLL_MS = 200;
@@ -13,24 +11,29 @@ export interface LogsOptions extends CommonOptions {
   follow?: boolean;
 }
 
-// A stage's log (default: the current or last stage). With -f and no stage named, it follows the run from
-// stage to stage until the run ends.
+// A stage's log (default: the current or last stage), each line as a terminal shows it: coloured on a colour
+// terminal, plain into a pipe or under NO_COLOR. With -f and no stage named, it follows the run from stage to stage
+// until the run ends; on a terminal the line a stage is still writing (a progress bar) is redrawn in place.
 export async function logsCommand(runId: string, stageRef: string | undefined, options: LogsOptions): Promise<number> {
   const workspace = resolveWorkspace(options);
   let run = await requireRun(workspace, runId);
   let index = stageRef === undefined ? run.current_state.stage : stageIndex(run, stageRef);
-  let offset = 0;
+  const terminal = process.stdout.isTTY === true && process.env.TERM !== 'dumb';
+  const printer = new LogPrinter({ color: terminal && !process.env.NO_COLOR, live: terminal && options.follow === true });
   for (;;) {
     const stage = run.stages[index];
     if (!stage) return 0;
-    offset = await copyFrom(stageLogPath(workspace, runId, stage), offset);
+    const file = stageLogPath(workspace, runId, stage);
+    const movedOn = stageRef === undefined && run.current_state.stage > index;
+    const done = !options.follow || movedOn || isTerminal(run.status);
+    await printer.print(file, done);
     if (!options.follow) return 0;
-    if (stageRef === undefined && run.current_state.stage > index) {
+    if (movedOn) {
       index++;
-      offset = 0;
+      printer.next();
       continue;
     }
-    if (isTerminal(run.status)) return 0;
+    if (done) return 0;
     await new Promise((r) => setTimeout(r, POLL_MS));
     const read = await readRun(workspace, runId);
     if (read.ok) run = read.run;
@@ -44,15 +47,3 @@ function stageIndex(run: RunMetadata, ref: string): number {
   }
   return index;
 }
-
-// Streams the file from `offset` to stdout (a 1 GB log costs no memory) and returns the new offset.
-async function copyFrom(file: string, offset: number): Promise<number> {
-  const size = await stat(file).then((s) => s.size, () => 0);
-  if (size <= offset) return offset;
-  const stream = createReadStream(file, { start: offset, end: size - 1 });
-  for await (const chunk of stream) {
-    if (!process.stdout.write(chunk as Buffer)) await once(process.stdout, 'drain');
-  }
-  return size;
-}
-

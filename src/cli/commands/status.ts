@@ -1,6 +1,6 @@
 import { etaText, runRemainingMs, stageRemainingMs } from '../../shared/eta.js';
 import { formatDuration } from '../../shared/duration.js';
-import { malformedText, statusSymbol } from '../../shared/status-symbols.js';
+import { malformedText, stallText, statusSymbol } from '../../shared/status-symbols.js';
 import { progressCount, rateText } from '../../shared/progress-text.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { readRunFile } from '../../workspace/run-reader.js';
@@ -31,7 +31,8 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
     const eta = active ? ` ${etaText(stageRemainingMs(s, now))}` : s.status === 'pending' && s.expected_ms !== null ? ` usually ${formatDuration(s.expected_ms)}` : '';
     const job = s.job ? ` [slurm job ${s.job.id} ${s.job.state}${s.job.reason ? ` (${s.job.reason})` : ''}]` : '';
     const warned = s.malformed_lines > 0 ? `  (${malformedText(s.malformed_lines)}: see its log)` : '';
-    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${error}${warned}`);
+    const stalled = stallText(s, now);
+    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${stalled ? `  ${stalled}` : ''}${error}${warned}`);
   }
   for (const e of run.entities) lines.push(`  entity ${e.filename}${e.stage ? ` (${e.stage})` : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);

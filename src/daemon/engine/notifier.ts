@@ -8,7 +8,7 @@ import type { NotifyEvent, NotifySpec } from '../../shared/pipeline-schema.js';
 import { NOTIFY_LOG, PRIVATE_FILE_MODE } from '../../workspace/layout.js';
 import type { RunRecorder } from './run-recorder.js';
 
-// Tells someone when a run fails, finishes or waits for a person: a pipeline's `notify:` entries, delivered in the
+// Tells someone when a run fails, finishes, waits for a person or has a stage gone silent: a pipeline's `notify:` entries, delivered in the
 // background. Every outcome goes to notify.log in the run folder; nothing here can fail or stall the run.
 
 
@@ -32,8 +32,11 @@ export function noticeFor(event: RunEvent, state: RunMetadata, runDir: string): 
   if (event.type === 'run.finished' && event.status !== 'running') kind = event.status as NotifyEvent;
   else if (event.type === 'run.interrupted') kind = 'interrupted';
   else if (event.type === 'stage.awaiting_approval') kind = 'awaiting_approval';
+  else if (event.type === 'stage.stalled') kind = 'stalled';
   if (!kind) return null;
-  const stage = event.type === 'stage.awaiting_approval' ? (state.stages[event.stage]?.id ?? null) : (state.error?.stage ?? null);
+  // A stage that waits or went silent is named by its event; a run that ended, by the stage its error names.
+  const named = event.type === 'stage.awaiting_approval' || event.type === 'stage.stalled';
+  const stage = named ? (state.stages[event.stage]?.id ?? null) : (state.error?.stage ?? null);
   return {
     event: kind,
     run_id: state.run_id,

@@ -24,6 +24,8 @@ export class OutputRouter {
   private heldBuffer: Buffer | null = null;
   private heldStart = 0;
   private heldEnd = 0;
+  /** The stream whose line was last written to the log unfinished (a bar), if any. */
+  private open: 'stdout' | 'stderr' | null = null;
 
   constructor(
     /** Appends bytes to the stage's log. */
@@ -36,6 +38,17 @@ export class OutputRouter {
 
   push(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
     const state = this.streams[stream];
+    // The other stream's bar, written unfinished, is ended before this stream writes: the two never share a line.
+    if (this.open !== null && this.open !== stream) {
+      this.write('\n');
+      this.open = null;
+    }
+    this.route(chunk, state);
+    if (state.midLine) this.open = stream;
+    else if (this.open === stream) this.open = null;
+  }
+
+  private route(chunk: Buffer, state: StreamState): void {
     let start = 0;
     if (state.pending || state.midLine) {
       // Finish the line begun in an earlier chunk; only that line is copied, never the whole chunk.
@@ -74,7 +87,10 @@ export class OutputRouter {
     if (rest.length === 0) return;
     if (state.midLine) return this.write(rest);
     const size = (state.pending?.length ?? 0) + rest.length;
-    if (size > MAX_PROTOCOL_LINE) {
+    // A line redrawn with `\r` (a tqdm, pip or ffmpeg bar) goes to the log at once, unfinished: such a bar may not
+    // end its line for an hour, and what it shows now must be in the log now (the TUI and `logs -f` show it). Other
+    // partial lines wait for their newline, so that a line a pipe delivers in two reads stays whole in the log.
+    if (size > MAX_PROTOCOL_LINE || (hasReturn(state.pending, rest) && !mayBeProtocol(state.pending, rest))) {
       if (state.pending) this.write(state.pending);
       this.write(rest);
       state.pending = null;
@@ -142,6 +158,25 @@ export class OutputRouter {
     this.heldProgress = null;
     if (held) this.onLine(held);
   }
+}
+
+const hasReturn = (head: Buffer | null, tail: Buffer): boolean => tail.includes(0x0d) || (head !== null && head.includes(0x0d));
+
+// Whether a line beginning with `head` then `tail` may still turn out to be `::pipe:…`: after any blanks (a
+// protocol line is trimmed before it is read, `\r` included), the marker or the start of it.
+function mayBeProtocol(head: Buffer | null, tail: Buffer): boolean {
+  let matched = 0;
+  let leading = true;
+  for (const part of head ? [head, tail] : [tail]) {
+    for (let i = 0; i < part.length; i++) {
+      const byte = part[i] as number;
+      if (leading && (byte === 0x20 || (byte >= 0x09 && byte <= 0x0d))) continue;
+      leading = false;
+      if (byte !== MARKER[matched]) return false;
+      if (++matched === MARKER.length) return true;
+    }
+  }
+  return true;
 }
 
 function startsWithMarker(buffer: Buffer, at: number): boolean {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pRetry from 'p-retry';
-import { type PipelineSpec, type StageSpec, stageExecutor, stageSlurm } from '../../shared/pipeline-schema.js';
+import { type PipelineSpec, type StageSpec, stageExecutor, stageSlurm, stageStall } from '../../shared/pipeline-schema.js';
 import type { Job, RunMetadata, StageError } from '../../shared/metadata-schema.js';
 import { toPipeError } from '../../shared/errors.js';
 import { type AdoptingExecutor, DEFAULT_GRACE_MS, type Executor } from './executor.js';
@@ -128,6 +128,7 @@ async function runStage(options: RunOptions, stage: StageSpec, index: number, si
           progress: stage.progress ?? options.pipeline.progress,
           slurm: slurm ? stageSlurm(options.pipeline, stage) : undefined,
           adopt: count === 1 && adopt ? adopt.job : undefined,
+          stall: stageStall(options.pipeline, stage),
         }));
         if (!outcome.ok) throw new AttemptFailed(outcome.error);
         return outcome;

@@ -7,7 +7,7 @@ import { toPipeError } from '../../shared/errors.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { ProtocolLine } from '../../shared/stage-protocol.js';
 import type { Job } from '../../shared/metadata-schema.js';
-import type { SlurmSpec } from '../../shared/pipeline-schema.js';
+import type { SlurmSpec, STALL_ACTIONS } from '../../shared/pipeline-schema.js';
 import type { AdoptingExecutor, Executor, StageExit, StageLaunch, StageProcess } from './executor.js';
 import type { LogFile } from './log-file.js';
 import { LatestThrottle, THROTTLE_MS } from './latest-throttle.js';
@@ -16,6 +16,7 @@ import { ProgressSniffer } from './progress-sniffer.js';
 import type { ProgressSpec } from '../../shared/progress-parse.js';
 import type { RunRecorder } from './run-recorder.js';
 import { SharedPace } from './shared-pace.js';
+import { StallWatch } from './stall-watch.js';
 import { type StageContext, stageEnv } from './stage-env.js';
 import { isDirectory, isNonEmpty, resolveInside } from '../../workspace/safe-paths.js';
 
@@ -36,6 +37,8 @@ export interface AttemptInput {
   slurm?: SlurmSpec;
   /** A job a previous daemon started for this attempt, taken up again rather than submitted anew. */
   adopt?: Job;
+  /** Silence this long marks the stage stalled; `fail` also stops the attempt. Absent: never. */
+  stall?: { afterMs: number; action: (typeof STALL_ACTIONS)[number] } | null;
 }
 
 /** A progress reading, from a `::pipe:progress` line or read from the program's own bar. */
@@ -104,6 +107,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   };
   const malformed = malformedCounter((count) => recorder.emit({ type: 'stage.warned', stage: ctx.index, malformed: count }));
   const router = new OutputRouter(log, onLine, malformed.add);
+  // Timed from the start of a local process, and from RUNNING for a cluster job (its queue wait is no silence).
+  const stall = stallWatch(input, () => progress.flush(), () => stop('stalled'));
 
   // A log that could not be opened (a symlink planted at its path) would lose all the stage says: not started.
   const unloggable = logFailure(logFile);
@@ -118,13 +123,20 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     cwd,
     env: stageEnv(stage, ctx),
     onOutput: (chunk, stream) => {
+      // Progress is read from these same chunks, so a chunk is all the activity there is; told first, so a stage
+      // that speaks again is unmarked before what it said is recorded.
+      stall?.activity();
       router.push(chunk, stream);
       sniffer?.push(chunk, stream);
       // Settles when this chunk's entity copies have landed (progress may be read twice: it is the same progress).
       return entities;
     },
     files: { dir: path.join(ctx.runDir, SLURM_DIR), stem: `${String(ctx.index).padStart(2, '0')}_${stage.id}.${ctx.attempt}` },
-    onJob: (job) => recorder.emit({ type: 'stage.job', stage: ctx.index, job }),
+    onJob: (job) => {
+      recorder.emit({ type: 'stage.job', stage: ctx.index, job });
+      if (job.state === 'RUNNING') stall?.resume();
+      else stall?.pause();
+    },
     slurm: input.slurm,
   };
   let proc: StageProcess;
@@ -136,11 +148,14 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     recorder.emit({ type: 'stage.started', stage: ctx.index, attempt: ctx.attempt, pgid: proc.pgid });
   }
 
-  let stoppedFor: 'timeout' | 'cancel' | null = null;
-  const stop = (why: 'timeout' | 'cancel'): void => {
+  let stoppedFor: StopReason | null = null;
+  const stop = (why: StopReason): void => {
     stoppedFor ??= why;
+    // What it prints while it is being stopped is no recovery from a stall.
+    stall?.stop();
     void proc.stop(input.graceMs);
   };
+  if (!input.slurm) stall?.resume();
   const onAbort = (): void => stop('cancel');
   input.signal.addEventListener('abort', onAbort, { once: true });
   if (input.signal.aborted) stop('cancel');
@@ -151,6 +166,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     exit = await proc.exited;
   } finally {
     if (timer) clearTimeout(timer);
+    stall?.stop();
     input.signal.removeEventListener('abort', onAbort);
   }
   router.end();
@@ -175,7 +191,7 @@ const EXIT_REASONS: Record<number, string> = {
 async function judge(
   input: AttemptInput,
   exit: StageExit,
-  stoppedFor: 'timeout' | 'cancel' | null,
+  stoppedFor: StopReason | null,
   reported: { code: string; message: string } | null,
   cwd: string,
 ): Promise<StageError | null> {
@@ -183,6 +199,9 @@ async function judge(
   if (stoppedFor === 'cancel') return { ...base, code: 'ERR_CANCELLED', message: 'cancelled' };
   if (stoppedFor === 'timeout') {
     return { ...base, code: 'ERR_STAGE_TIMEOUT', message: `timed out after ${formatDuration(input.stage.timeout ?? 0)}; its process group was killed` };
+  }
+  if (stoppedFor === 'stalled') {
+    return { ...base, code: 'ERR_STAGE_STALLED', message: `no output or progress for ${formatDuration(input.stall?.afterMs ?? 0)} (stall_after, stall_action: fail); its process group was killed` };
   }
   if (exit.spawnError) return { ...base, code: 'ERR_STAGE_SPAWN', message: `could not start: ${exit.spawnError}` };
   if (exit.failure) return { ...base, ...exit.failure };
@@ -206,6 +225,27 @@ async function judge(
 function logFailure(logFile: LogFile): StageError | null {
   if (!logFile.failure) return null;
   return { code: 'ERR_IO', message: `could not write the stage log: ${logFile.failure.message}`, exit_code: null, signal: null, stack: null, at: new Date().toISOString() };
+}
+
+type StopReason = 'timeout' | 'cancel' | 'stalled';
+
+// The attempt's stall watch: it tells the stall (after any progress still held back, so the order is kept) and its
+// end as events, and stops the attempt when the stage's stall_action is `fail`.
+function stallWatch(input: AttemptInput, flushProgress: () => void, fail: () => void): StallWatch | null {
+  const { stall, recorder, ctx } = input;
+  if (!stall) return null;
+  return new StallWatch(
+    stall.afterMs,
+    {
+      stalled: (silentMs) => {
+        flushProgress();
+        recorder.emit({ type: 'stage.stalled', stage: ctx.index, silent_ms: silentMs });
+        if (stall.action === 'fail') fail();
+      },
+      resumed: (silentMs) => recorder.emit({ type: 'stage.unstalled', stage: ctx.index, silent_ms: silentMs }),
+    },
+    true,
+  );
 }
 
 /** How often, at most, a stage that keeps printing malformed lines updates its count. */

@@ -1,6 +1,9 @@
 import { Box, Text } from 'ink';
 import { useDisplay, useGlyphs } from '../display.js';
+import { fitSpans } from '../../shared/fit-spans.js';
+import { renderLine } from '../../shared/terminal-text.js';
 import { cut } from '../text.js';
+import { OutputLine } from './OutputLine.js';
 
 export interface EntityViewProps {
   title: string;
@@ -24,7 +27,8 @@ export function EntityView({ title, text, top, height, width }: EntityViewProps)
     <Box flexDirection="column">
       <Text bold>{cut(title, width, g.ellipsis)}</Text>
       {shown.map((line, i) => (
-        <Text key={i}>{cut(line, width, g.ellipsis) || ' '}</Text>
+        // A text entity is a stage's output too: shown as a terminal would, and never driving it.
+        <OutputLine key={i} spans={fitSpans(renderLine(line), width, g.ellipsis)} />
       ))}
       <Text dimColor={display.color}>{cut(`${where}q back`, width, g.ellipsis)}</Text>
     </Box>

@@ -1,15 +1,17 @@
 import { Box, Text } from 'ink';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
+import { fitSpans } from '../../shared/fit-spans.js';
+import type { Span } from '../../shared/terminal-text.js';
 import { toneColor, useDisplay, useGlyphs } from '../display.js';
 import { errorPanelLines } from '../error-text.js';
-import { cut } from '../text.js';
+import { OutputLine } from './OutputLine.js';
 
 export interface ErrorPanelProps {
   run: RunMetadata;
   /** The run's folder, to name the error entity's path. */
   runDir: string;
-  /** The failed stage's last log lines. */
-  logLines: string[];
+  /** The failed stage's last log lines, as a terminal shows them, each cut here to the width. */
+  logLines: Span[][];
   width: number;
 }
 
@@ -30,9 +32,7 @@ export function ErrorPanel({ run, runDir, logLines, width }: ErrorPanelProps) {
         <Text key={i}>{line || ' '}</Text>
       ))}
       {logLines.map((line, i) => (
-        <Text key={`log${i}`} dimColor={display.color}>
-          {cut(`  ${display.ascii ? '|' : '│'} ${line}`, width, g.ellipsis)}
-        </Text>
+        <OutputLine key={`log${i}`} prefix={`  ${display.ascii ? '|' : '│'} `} spans={fitSpans(line, width - 4, g.ellipsis)} dim />
       ))}
     </Box>
   );

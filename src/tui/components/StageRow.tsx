@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
 import { etaText, stageRemainingMs } from '../../shared/eta.js';
 import type { Job, StageState } from '../../shared/metadata-schema.js';
-import { malformedText, statusSymbol, statusTone } from '../../shared/status-symbols.js';
+import { malformedText, stallText, statusSymbol, statusTone } from '../../shared/status-symbols.js';
 import { progressText } from '../../shared/progress-text.js';
 import { toneColor, useDisplay } from '../display.js';
 
@@ -34,6 +34,9 @@ export function StageRow({ stage, selected, width, now }: StageRowProps) {
   if (stage.status === 'running' && stage.started_at) parts.push(formatDuration(now - Date.parse(stage.started_at)));
   else if (stage.duration_ms !== null) parts.push(formatDuration(stage.duration_ms));
   if (stage.status === 'running' || stage.status === 'retrying') parts.push(etaText(stageRemainingMs(stage, now)));
+  // Before the message: a stage gone quiet is what the row must say first.
+  const stalled = stallText(stage, now, display.ascii);
+  if (stalled) parts.push(stalled);
   // What history expects of a stage still to come.
   if (stage.status === 'pending' && stage.expected_ms !== null) parts.push(`usually ${formatDuration(stage.expected_ms)}`);
   if (stage.status === 'awaiting_approval') parts.push('waits for approval: press a');

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { watch } from 'chokidar';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Span } from '../../shared/terminal-text.js';
 import { lastPageTop, lineStartAfter, lineStartBefore, readPage } from '../log-file.js';
 
 /** A fallback for a log whose folder is not there yet, and for filesystems without change events. */
@@ -11,8 +12,8 @@ const MISSING = -2;
 export type PageMove = 'up' | 'down' | 'top';
 
 export interface LogView {
-  /** Lines of `file` and of no other: empty until that file's first read lands. */
-  lines: string[];
+  /** Lines of `file` and of no other, as a terminal shows them, cut to the width: empty until the first read lands. */
+  lines: Span[][];
   /** The file is not there (its stage has not started): nothing of it to show yet. */
   missing: boolean;
   /** The top a move leads to: a byte offset, or null for the end (following). */
@@ -22,7 +23,7 @@ export interface LogView {
 /** What was read, and of which file: a page read of another file is never shown under this one's name. */
 interface Read {
   file: string;
-  lines: string[];
+  lines: Span[][];
   missing: boolean;
 }
 

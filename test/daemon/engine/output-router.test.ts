@@ -250,6 +250,26 @@ describe('OutputRouter', () => {
     expect(h.lines).toEqual([]);
   });
 
+  it('logs a line redrawn with \\r at once, unfinished, and ends it before the other stream writes', () => {
+    const h = harness();
+    h.push('\r  0%|          | 0/10', 'stderr');
+    expect(h.log()).toBe('\r  0%|          | 0/10');
+    h.push('\r 10%|█         | 1/10', 'stderr');
+    expect(h.log()).toBe('\r  0%|          | 0/10\r 10%|█         | 1/10');
+    h.push('INFO step 1\n', 'stdout');
+    h.push('\r 20%|██        | 2/10\n', 'stderr');
+    expect(h.log()).toBe('\r  0%|          | 0/10\r 10%|█         | 1/10\nINFO step 1\n\r 20%|██        | 2/10\n');
+    expect(h.lines).toEqual([]);
+  });
+
+  it('still holds a line starting with \\r that may be a protocol line', () => {
+    const h = harness();
+    h.push('\r::pipe:progr');
+    expect(h.log()).toBe('');
+    h.push('ess 1/2\n');
+    expect(h.lines).toEqual([{ kind: 'progress', current: 1, total: 2, message: null }]);
+  });
+
   it('holds a partial line until end(), which logs it with a newline', () => {
     const h = harness();
     h.push('done\npartial', 'stdout');
