@@ -44,6 +44,8 @@ export class RunManager {
   private readonly live = new Map<string, LiveRun>();
   private readonly queue: string[] = [];
   private running = 0;
+  /** Shutting down: no queued run is started any more. */
+  private closing = false;
   private readonly listeners = new Set<RunListener>();
 
   constructor(private readonly options: ManagerOptions) {}
@@ -165,6 +167,9 @@ export class RunManager {
   // The daemon is going down: running runs become `interrupted` (their stages killed), so a resume continues them.
   // A run whose stage is a Slurm job is left running, its job untouched: the next daemon takes it up again.
   async shutdown(reason: string): Promise<void> {
+    // A slot freed by a run stopped here must not start a queued one: it would be left `running` by a daemon
+    // that is gone. Queued runs stay queued for the next daemon.
+    this.closing = true;
     const stopping = [...this.live.values()].filter((run) => run.done);
     await Promise.all(
       stopping.map(async (run) => {
@@ -210,7 +215,7 @@ export class RunManager {
   }
 
   private pump(): void {
-    while (this.running < this.options.concurrency && this.queue.length > 0) {
+    while (!this.closing && this.running < this.options.concurrency && this.queue.length > 0) {
       const runId = this.queue.shift() as string;
       const run = this.live.get(runId);
       if (run) this.launch(runId, run);
