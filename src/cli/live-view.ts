@@ -2,7 +2,7 @@ import { etaText, runRemainingMs } from '../shared/eta.js';
 import type { RunMetadata, StageState } from '../shared/metadata-schema.js';
 import { formatDuration } from '../shared/duration.js';
 import { stallText, statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
-import { progressText } from '../shared/progress-text.js';
+import { progressText, resourcesText } from '../shared/progress-text.js';
 import { fitSpans, fitText } from '../shared/fit-spans.js';
 import { type Span, ansiText, plainText } from '../shared/terminal-text.js';
 import { type OutputLines, StageOutput } from './stage-output.js';
@@ -111,6 +111,8 @@ function stageRow(stage: StageState, now: number): string {
   } else if (stage.status === 'running') {
     if (stage.attempts > 1) parts.push(`attempt ${stage.attempts} of ${stage.max_attempts}`);
     if (stage.progress) parts.push(progressText(stage.progress, 16));
+    const used = resourcesText(stage.resources, true);
+    if (used) parts.push(used);
     if (stage.started_at) parts.push(formatDuration(since(stage.started_at, now)));
     if (stage.progress?.message) parts.push(stage.progress.message);
     const silent = stallText(stage, now);

@@ -69,6 +69,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
         pgid: event.pgid,
         job: null,
         silent_since: null,
+        resources: null,
       }), { status: 'running', ended_at: null, error: null });
     case 'stage.progress':
       // Progress is activity: it ends a stall as output does.
@@ -82,6 +83,16 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
       return withStage(state, event.stage, (s) => (s.status === 'running' ? { ...s, silent_since: new Date(Date.parse(at) - event.silent_ms).toISOString() } : s));
     case 'stage.unstalled':
       return withStage(state, event.stage, (s) => ({ ...s, silent_since: null }));
+    case 'stage.resources':
+      return withStage(state, event.stage, (s) => ({
+        ...s,
+        resources: {
+          cpu_pct: event.cpu_pct,
+          rss_bytes: event.rss_bytes,
+          peak_rss_bytes: Math.max(event.peak_rss_bytes, s.resources?.peak_rss_bytes ?? 0),
+          cpu_s: event.cpu_s,
+        },
+      }));
     case 'stage.warned':
       return withStage(state, event.stage, (s) => ({ ...s, malformed_lines: s.malformed_lines + event.malformed }));
     case 'stage.cost':
@@ -177,6 +188,7 @@ function pendingStage(id: string, index: number, optional: boolean, maxAttempts:
     approved_at: null,
     reset_reason: resetReason,
     silent_since: null,
+    resources: null,
   };
 }
 

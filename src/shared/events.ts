@@ -63,6 +63,16 @@ export const RunEvent = z.discriminatedUnion('type', [
    * The running stage printed nothing and reported no progress for `silent_ms` (past its `stall_after`); and, once,
    * that it spoke again after `silent_ms` of silence. The daemon emits each once per silence, never per chunk.
    */
+  /** What the running stage's process group uses now, and has used at most this attempt (sampled from /proc). */
+  z.object({
+    ...Base,
+    ...StageRef,
+    type: z.literal('stage.resources'),
+    cpu_pct: z.number().min(0),
+    rss_bytes: z.number().min(0),
+    peak_rss_bytes: z.number().min(0),
+    cpu_s: z.number().min(0),
+  }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.stalled'), silent_ms: z.number().min(0) }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.unstalled'), silent_ms: z.number().min(0) }),
   /** Each stage's usual duration from the pipeline's history, as the run starts; null where there is none. */
@@ -81,5 +91,5 @@ export type RunEventBody = Unnumbered<RunEvent>;
 
 // Status changes must reach metadata.json at once; the rest may be coalesced.
 export function isStatusChange(event: Pick<RunEvent, 'type'>): boolean {
-  return event.type !== 'stage.progress' && event.type !== 'stage.cost' && event.type !== 'stage.checkpoint';
+  return event.type !== 'stage.progress' && event.type !== 'stage.cost' && event.type !== 'stage.checkpoint' && event.type !== 'stage.resources';
 }

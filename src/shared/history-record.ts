@@ -12,6 +12,9 @@ export const HistoryRecord = z.object({
   attempts: z.number().int(),
   error_code: z.string().nullable(),
   ended_at: z.string(),
+  /** Its last attempt's most resident memory and CPU time, where they were measured (local stages). */
+  peak_rss_bytes: z.number().nullable().optional(),
+  cpu_s: z.number().nullable().optional(),
 });
 export type HistoryRecord = z.infer<typeof HistoryRecord>;
 
@@ -33,6 +36,7 @@ export function stageRecord(run: RunMetadata, stage: StageState): HistoryRecord 
     attempts: stage.attempts,
     error_code: stage.error?.code ?? null,
     ended_at: stage.ended_at,
+    ...(stage.resources ? { peak_rss_bytes: stage.resources.peak_rss_bytes, cpu_s: stage.resources.cpu_s } : {}),
   };
 }
 

@@ -21,6 +21,17 @@ export const StageError = z.object({
 });
 export type StageError = z.infer<typeof StageError>;
 
+/** A stage's whole process group as /proc measures it, about once a second while it runs. */
+export const Resources = z.object({
+  /** Percent of one core over the last second (200: two cores busy). */
+  cpu_pct: z.number().min(0),
+  rss_bytes: z.number().min(0),
+  /** The most resident memory the attempt's group held at once, and the CPU time it used, as far as measured. */
+  peak_rss_bytes: z.number().min(0),
+  cpu_s: z.number().min(0),
+});
+export type Resources = z.infer<typeof Resources>;
+
 export const Progress = z.object({
   current: z.number(),
   /** null: the program does not know (a tqdm bar over an iterator without a length). */
@@ -97,6 +108,8 @@ export const StageState = z.object({
   job: Job.nullable().default(null),
   /** While the running stage is stalled (silent past its `stall_after`): when it last printed or progressed; else null. */
   silent_since: Iso.nullable().default(null),
+  /** What the current (or last) attempt's process group uses and used at most; null before it is first measured. */
+  resources: Resources.nullable().default(null),
 });
 export type StageState = z.infer<typeof StageState>;
 

@@ -23,6 +23,9 @@ export interface StageStats {
   last_error: { code: string; run_id: string; at: string } | null;
   /** The last RECENT successful durations, oldest first: a sparkline's data. */
   recent_ms: number[];
+  /** Peak resident memory of its successful runs, where measured. */
+  median_peak_rss_bytes: number | null;
+  p90_peak_rss_bytes: number | null;
 }
 
 export interface PipelineStats {
@@ -42,6 +45,7 @@ export function stageStats(stage: string, records: HistoryRecord[]): StageStats 
   const counted = records.filter((r) => r.status !== 'cancelled');
   const failures = counted.filter((r) => r.status === 'failed' || (r.status === 'skipped' && r.error_code !== null));
   const durations = counted.filter((r) => r.status === 'succeeded' && r.duration_ms !== null).map((r) => r.duration_ms as number);
+  const peaks = counted.flatMap((r) => (r.status === 'succeeded' && typeof r.peak_rss_bytes === 'number' ? [r.peak_rss_bytes] : []));
   const codes = new Map<string, number>();
   for (const r of failures) if (r.error_code) codes.set(r.error_code, (codes.get(r.error_code) ?? 0) + 1);
   const last = failures.at(-1);
@@ -70,6 +74,8 @@ export function stageStats(stage: string, records: HistoryRecord[]): StageStats 
     errors: [...codes].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)).slice(0, 3),
     last_error: last?.error_code ? { code: last.error_code, run_id: last.run_id, at: last.ended_at } : null,
     recent_ms: durations.slice(-RECENT),
+    median_peak_rss_bytes: peaks.length ? Math.round(median(peaks) as number) : null,
+    p90_peak_rss_bytes: p90(peaks),
   };
 }
 

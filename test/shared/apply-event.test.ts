@@ -397,3 +397,17 @@ describe('deriveRun', () => {
     expect(deriveRun({ ...state, stages: [] }, t(30)).current_state).toEqual({ stage: 0, step: '', progress: '0/0' });
   });
 });
+
+describe('resources', () => {
+  const MB = 1024 * 1024;
+  const reading = (seq: number, rssMb: number, peakMb: number, cpu_s: number): RunEvent =>
+    ev(seq, 20, { type: 'stage.resources', stage: 1, cpu_pct: 150, rss_bytes: rssMb * MB, peak_rss_bytes: peakMb * MB, cpu_s });
+
+  it('keeps the running stage’s latest reading and the attempt’s peak, and starts over with the next attempt', () => {
+    const measured = fold([reading(13, 300, 300, 2), reading(14, 100, 100, 4)], upTo(12));
+    // A later reading's own peak is lower (a sampler that started late): the peak already seen stands.
+    expect(stage(measured, 1).resources).toEqual({ cpu_pct: 150, rss_bytes: 100 * MB, peak_rss_bytes: 300 * MB, cpu_s: 4 });
+    const next = fold([ev(15, 21, { type: 'stage.started', stage: 1, attempt: 2, pgid: 5002 })], measured);
+    expect(stage(next, 1).resources).toBeNull();
+  });
+});

@@ -1,3 +1,4 @@
+import { formatBytes } from '../../shared/bytes.js';
 import { formatDuration } from '../../shared/duration.js';
 import { PipeError } from '../../shared/errors.js';
 import { History } from '../../daemon/engine/history-writer.js';
@@ -35,7 +36,7 @@ export async function statsCommand(pipeline: string | undefined, options: StatsO
 
 function render(p: PipelineStats): string {
   // Runs and attempts apart: a stage that always succeeds on its third try fails no run but two attempts in three.
-  const header = ['STAGE', 'RUNS', 'MEDIAN', 'P90', 'RUNS FAILED', 'ATTEMPTS FAILED', 'ERRORS'];
+  const header = ['STAGE', 'RUNS', 'MEDIAN', 'P90', 'PEAK MEM (MEDIAN/P90)', 'RUNS FAILED', 'ATTEMPTS FAILED', 'ERRORS'];
   return `${p.pipeline} · ${p.runs} run${p.runs === 1 ? '' : 's'}\n${table([header, ...p.stages.map(row)])}`;
 }
 
@@ -44,5 +45,6 @@ function row(s: StageStats): string[] {
   const errors = s.errors.map((e) => `${e.code} ×${e.count}`).join(', ');
   const percent = (rate: number): string => `${Math.round(rate * 100)}%`;
   const attempts = `${percent(s.attempt_failure_rate)} (${s.attempts_failed}/${s.attempts})`;
-  return [s.stage, String(s.runs), duration(s.median_ms), duration(s.p90_ms), percent(s.failure_rate), attempts, errors];
+  const memory = s.median_peak_rss_bytes === null ? '-' : `${formatBytes(s.median_peak_rss_bytes)} / ${formatBytes(s.p90_peak_rss_bytes ?? s.median_peak_rss_bytes)}`;
+  return [s.stage, String(s.runs), duration(s.median_ms), duration(s.p90_ms), memory, percent(s.failure_rate), attempts, errors];
 }

@@ -1,7 +1,7 @@
 import { etaText, runRemainingMs, stageRemainingMs } from '../../shared/eta.js';
 import { formatDuration } from '../../shared/duration.js';
 import { malformedText, stallText, statusSymbol } from '../../shared/status-symbols.js';
-import { progressCount, rateText } from '../../shared/progress-text.js';
+import { progressCount, rateText, resourcesText } from '../../shared/progress-text.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { readRunFile } from '../../workspace/run-reader.js';
 import { runTimes } from '../../workspace/run-times.js';
@@ -32,7 +32,8 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
     const job = s.job ? ` [slurm job ${s.job.id} ${s.job.state}${s.job.reason ? ` (${s.job.reason})` : ''}]` : '';
     const warned = s.malformed_lines > 0 ? `  (${malformedText(s.malformed_lines)}: see its log)` : '';
     const stalled = stallText(s, now);
-    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${stalled ? `  ${stalled}` : ''}${error}${warned}`);
+    const used = resourcesText(s.resources, s.status === 'running');
+    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${used ? `  ${used}` : ''}${stalled ? `  ${stalled}` : ''}${error}${warned}`);
   }
   for (const e of run.entities) lines.push(`  entity ${e.filename}${e.stage ? ` (${e.stage})` : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -9,6 +9,8 @@ export interface GroupUsage {
   /** Percent of one core over the last interval (200 = two cores busy). */
   cpu_pct: number;
   rss_bytes: number;
+  /** CPU time the group used over the interval, in seconds. */
+  cpu_s: number;
 }
 
 type Watcher = (usage: GroupUsage) => void;
@@ -68,8 +70,8 @@ export class ResourceSampler {
       const last = group.last;
       group.last = { ticks: t.ticks, at };
       if (!last || at <= last.at) continue;
-      const cpu = (Math.max(0, t.ticks - last.ticks) / CLK_TCK / ((at - last.at) / 1000)) * 100;
-      const usage = { cpu_pct: Math.round(cpu), rss_bytes: t.pages * PAGE_BYTES };
+      const used = Math.max(0, t.ticks - last.ticks) / CLK_TCK;
+      const usage = { cpu_pct: Math.round((used / ((at - last.at) / 1000)) * 100), rss_bytes: t.pages * PAGE_BYTES, cpu_s: used };
       for (const fn of group.watchers) fn(usage);
     }
   }

@@ -13,6 +13,7 @@ import type { LogFile } from './log-file.js';
 import { LatestThrottle, THROTTLE_MS } from './latest-throttle.js';
 import { OutputRouter } from './output-router.js';
 import { ProgressSniffer } from './progress-sniffer.js';
+import { trackResources } from './stage-resources.js';
 import type { ProgressSpec } from '../../shared/progress-parse.js';
 import type { RunRecorder } from './run-recorder.js';
 import { SharedPace } from './shared-pace.js';
@@ -147,6 +148,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     proc = input.executor.start(launch);
     recorder.emit({ type: 'stage.started', stage: ctx.index, attempt: ctx.attempt, pgid: proc.pgid });
   }
+  // A local stage's whole process group, measured while it runs (a Slurm job's processes are on another node).
+  const resources = proc.pgid === null ? null : trackResources(proc.pgid, (r) => recorder.emit({ type: 'stage.resources', stage: ctx.index, ...r }));
 
   let stoppedFor: StopReason | null = null;
   const stop = (why: StopReason): void => {
@@ -167,6 +170,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   } finally {
     if (timer) clearTimeout(timer);
     stall?.stop();
+    resources?.stop();
     input.signal.removeEventListener('abort', onAbort);
   }
   router.end();

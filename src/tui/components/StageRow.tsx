@@ -3,7 +3,7 @@ import { formatDuration } from '../../shared/duration.js';
 import { etaText, stageRemainingMs } from '../../shared/eta.js';
 import type { Job, StageState } from '../../shared/metadata-schema.js';
 import { malformedText, stallText, statusSymbol, statusTone } from '../../shared/status-symbols.js';
-import { progressText } from '../../shared/progress-text.js';
+import { progressText, resourcesText } from '../../shared/progress-text.js';
 import { toneColor, useDisplay } from '../display.js';
 
 export interface StageRowProps {
@@ -31,6 +31,8 @@ export function StageRow({ stage, selected, width, now }: StageRowProps) {
   if (stage.status === 'running' && stage.progress) {
     parts.push(progressText(stage.progress, 12, display.ascii));
   }
+  const used = stage.status === 'running' ? resourcesText(stage.resources, true) : null;
+  if (used) parts.push(used);
   if (stage.status === 'running' && stage.started_at) parts.push(formatDuration(now - Date.parse(stage.started_at)));
   else if (stage.duration_ms !== null) parts.push(formatDuration(stage.duration_ms));
   if (stage.status === 'running' || stage.status === 'retrying') parts.push(etaText(stageRemainingMs(stage, now)));

@@ -19,12 +19,12 @@ describe('ResourceSampler', () => {
     table = [entry(10, 10, 200, 1000), entry(11, 10, 100, 3000), entry(12, 10, 500, 50, 'Z'), entry(20, 20, 2000, 9999)];
     clock = 1000;
     sampler.sample();
-    expect(seen).toEqual([{ cpu_pct: 150, rss_bytes: 4000 * 4096 }]);
+    expect(seen).toEqual([{ cpu_pct: 150, rss_bytes: 4000 * 4096, cpu_s: 1.5 }]);
     // A member that exits takes its CPU time with it: no negative CPU.
     table = [entry(10, 10, 210, 1000)];
     clock = 2000;
     sampler.sample();
-    expect(seen.at(-1)).toEqual({ cpu_pct: 0, rss_bytes: 1000 * 4096 });
+    expect(seen.at(-1)).toEqual({ cpu_pct: 0, rss_bytes: 1000 * 4096, cpu_s: 0 });
     stop();
   });
 
