@@ -30,8 +30,9 @@ export class TmuxSession {
     return session;
   }
 
-  async capture(): Promise<string> {
-    return String((await this.tmux('capture-pane', '-p', '-t', this.name)).stdout);
+  /** The screen's text; with `escapes`, the SGR sequences tmux holds for its cells' colours and attributes too (-e). */
+  async capture(options: { escapes?: boolean } = {}): Promise<string> {
+    return String((await this.tmux('capture-pane', '-p', ...(options.escapes ? ['-e'] : []), '-t', this.name)).stdout);
   }
 
   async keys(...keys: string[]): Promise<void> {
