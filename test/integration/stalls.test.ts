@@ -49,7 +49,7 @@ describe('stalls', () => {
     const final = await metadata(dir);
     expect(final.stages[0]).toMatchObject({ status: 'succeeded', silent_since: null });
     // One stall, ended once by `end` (not once per chunk), before the stage succeeded.
-    const told = (await events(dir)).filter((e) => e.type.startsWith('stage.') && e.type !== 'stage.started').map((e) => e.type);
+    const told = (await events(dir)).filter((e) => e.type.startsWith('stage.') && e.type !== 'stage.started' && e.type !== 'stage.resources').map((e) => e.type);
     expect(told).toEqual(['stage.stalled', 'stage.unstalled', 'stage.succeeded']);
     expect(await readFile(path.join(dir, 'logs', '00_quiet.log'), 'utf8')).toContain('end');
   });
