@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { open, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,6 +144,40 @@ export function runProcess(file: string, args: string[], options: { cwd?: string
   });
 }
 
+// The floor for any engine written in Node: the same command spawned with child_process, its `stream` read from
+// the pipe and appended to a file with writeSync, nothing else. Separates the cost of the pipe from pipe-tui's.
+export function rawNodePipe(command: string, file: string, stream: 'stdout' | 'stderr' = 'stdout'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const fd = openSync(file, 'w');
+    const start = performance.now();
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child[stream].on('data', (chunk: Buffer) => {
+      let offset = 0;
+      while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
+    });
+    child[stream === 'stdout' ? 'stderr' : 'stdout'].resume();
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const ms = performance.now() - start;
+      closeSync(fd);
+      if (code === 0) resolve(ms);
+      else reject(new Error(`raw pipe run exited ${code}`));
+    });
+  });
+}
+
+/** The bare Node pipe against the shell and against pipe-tui: the figures of each shell-vs-stage benchmark. */
+export function nodeFloorFigures(shellMs: number, rawMs: number, engineMs: number): Figure[] {
+  return [
+    { key: 'raw_node_pipe_ms', label: 'bare node: child_process pipe + writeSync to a file', value: rawMs, unit: 'ms', digits: 1 },
+    { key: 'raw_ratio', label: 'bare node pipe / shell redirect (the floor for Node)', value: rawMs / shellMs, unit: '×', digits: 2 },
+    { key: 'pipe_tui_vs_raw_ratio', label: 'pipe-tui / bare node pipe', value: engineMs / rawMs, unit: '×', digits: 2 },
+  ];
+}
+
+/** Every sample of one path, for a benchmark's notes. */
+export const runsNote = (what: string, ms: number[]): string => `${what} runs (ms): ${ms.map((v) => v.toFixed(1)).join(', ')}`;
+
 /** Throws unless the process exited 0. */
 export async function runProcessOk(file: string, args: string[], options: { cwd?: string } = {}): Promise<number> {
   const result = await runProcess(file, args, options);
@@ -153,8 +187,8 @@ export async function runProcessOk(file: string, args: string[], options: { cwd?
   return result.ms;
 }
 
-/** Counts newline bytes without holding the whole file in memory. */
-export async function countNewlines(file: string): Promise<number> {
+/** Counts one byte value (a newline, a `\r`) in a file without holding the whole file in memory. */
+export async function countByte(file: string, byte: number): Promise<number> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
@@ -162,13 +196,30 @@ export async function countNewlines(file: string): Promise<number> {
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
-      let at = buffer.indexOf(0x0a, 0);
+      let at = buffer.indexOf(byte, 0);
       while (at >= 0 && at < bytesRead) {
         count++;
-        at = buffer.indexOf(0x0a, at + 1);
+        at = buffer.indexOf(byte, at + 1);
       }
     }
     return count;
+  } finally {
+    await handle.close();
+  }
+}
+
+export const countNewlines = (file: string): Promise<number> => countByte(file, 0x0a);
+
+/** The first and last `bytes` of a file, as text: enough to check a log's header, footer and last line. */
+export async function headAndTail(file: string, bytes = 256): Promise<{ head: string; tail: string; size: number }> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(bytes, size));
+    const tail = Buffer.alloc(Math.min(bytes, size));
+    await handle.read(head, 0, head.length, 0);
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    return { head: head.toString('utf8'), tail: tail.toString('utf8'), size };
   } finally {
     await handle.close();
   }
@@ -262,3 +313,29 @@ export async function until(what: string, check: () => boolean, timeoutMs: numbe
 }
 
 export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * Half-made cache entries (`PATH.building-PID`, then renamed to PATH when whole) of processes that died making
+ * them: removed, so a killed bench does not leave gigabytes behind.
+ */
+export function removeDeadBuilds(target: string): void {
+  const dir = path.dirname(target);
+  const prefix = `${path.basename(target)}.building-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      process.kill(Number(pid), 0);
+      continue; // still being made
+    } catch {
+      // its maker is gone
+    }
+    rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}

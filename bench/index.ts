@@ -9,11 +9,14 @@ import { feedFanout } from './feed-fanout.js';
 import { feedLatency } from './feed-latency.js';
 import { floodLatency } from './flood-latency.js';
 import { lsJson } from './ls-json.js';
+import { logTail1gb } from './log-tail-1gb.js';
 import { logThroughput } from './log-throughput.js';
 import { progressFlood } from './progress-flood.js';
+import { resourceSampling } from './resource-sampling.js';
 import { scale } from './scale.js';
 import { slurmWatch } from './slurm-watch.js';
 import { stageOverhead } from './stage-overhead.js';
+import { tqdmFrames } from './tqdm-frames.js';
 import { tuiIdleCpu } from './tui-idle-cpu.js';
 import { tuiLatency } from './tui-latency.js';
 import { tuiLogPaging } from './tui-log-paging.js';
@@ -24,6 +27,8 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'stage-overhead', run: stageOverhead },
   { name: 'log-throughput', run: logThroughput },
   { name: 'progress-flood', run: progressFlood },
+  { name: 'tqdm-frames', run: tqdmFrames },
+  { name: 'resource-sampling', run: resourceSampling },
   { name: 'feed-latency', run: feedLatency },
   { name: 'feed-fanout', run: feedFanout },
   { name: 'tui-latency', run: tuiLatency },
@@ -32,6 +37,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'tui-idle-cpu', run: tuiIdleCpu },
   { name: 'tui-rss', run: tuiRss },
   { name: 'tui-log-paging', run: tuiLogPaging },
+  { name: 'log-tail-1gb', run: logTail1gb },
   { name: 'ls-json', run: lsJson },
   { name: 'eta-accuracy', run: etaAccuracy },
   { name: 'slurm-watch', run: slurmWatch },

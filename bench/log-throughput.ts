@@ -1,16 +1,17 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import {
   type BenchResult,
   type InProcessRun,
   countNewlines,
+  headAndTail,
   median,
+  nodeFloorFigures,
   pause,
+  rawNodePipe,
   runInProcess,
   runProcessOk,
+  runsNote,
   shQuote,
   stageLog,
   withWorkspace,
@@ -25,42 +26,6 @@ const FRAME_LINES = 2;
 
 // awk writes fully buffered to both a file and a pipe, so neither side is held back by the producer.
 export const linesCommand = (n: number, text: string): string => `awk 'BEGIN { for (i = 1; i <= ${n}; i++) print "${text} " i }'`;
-
-async function headAndTail(file: string, bytes = 256): Promise<{ head: string; tail: string }> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const head = Buffer.alloc(Math.min(bytes, size));
-    const tail = Buffer.alloc(Math.min(bytes, size));
-    await handle.read(head, 0, head.length, 0);
-    await handle.read(tail, 0, tail.length, size - tail.length);
-    return { head: head.toString('utf8'), tail: tail.toString('utf8') };
-  } finally {
-    await handle.close();
-  }
-}
-
-// The floor for any engine written in Node: the same command spawned with child_process, its stdout read from
-// the pipe and appended to a file with writeSync, nothing else. Separates the cost of the pipe from pipe-tui's.
-function rawNodePipe(command: string, file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const fd = openSync(file, 'w');
-    const start = performance.now();
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (chunk: Buffer) => {
-      let offset = 0;
-      while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
-    });
-    child.stderr.resume();
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const ms = performance.now() - start;
-      closeSync(fd);
-      if (code === 0) resolve(ms);
-      else reject(new Error(`raw pipe run exited ${code}`));
-    });
-  });
-}
 
 // The log holds the header, every line in order, the footer.
 async function checkLog(run: InProcessRun): Promise<number> {
@@ -131,18 +96,16 @@ export async function logThroughput(): Promise<BenchResult> {
         { key: 'shell_redirect_ms', label: "sh -c 'CMD > file'", value: shellMs, unit: 'ms', digits: 1 },
         { key: 'pipe_tui_ms', label: 'pipe-tui in-process, one stage `run: CMD`', value: engineMs, unit: 'ms', digits: 1 },
         { key: 'ratio', label: 'pipe-tui / shell redirect', value: engineMs / shellMs, unit: '×', digits: 2, goal: { max: GOAL_RATIO, text: `≤ ${GOAL_RATIO}×` } },
-        { key: 'raw_node_pipe_ms', label: 'bare node: child_process pipe + writeSync to a file', value: rawMs, unit: 'ms', digits: 1 },
-        { key: 'raw_ratio', label: 'bare node pipe / shell redirect (the floor for Node)', value: rawMs / shellMs, unit: '×', digits: 2 },
-        { key: 'pipe_tui_vs_raw_ratio', label: 'pipe-tui / bare node pipe', value: engineMs / rawMs, unit: '×', digits: 2 },
+        ...nodeFloorFigures(shellMs, rawMs, engineMs),
         { key: 'fixed_run_ms', label: 'pipe-tui fixed cost: one-stage `true` run', value: median(fixed), unit: 'ms', digits: 1 },
         { key: 'log_lines', label: 'lines in the stage log (header/footer excluded)', value: lines, unit: '', digits: 0 },
         { key: 'pipe_tui_lines_per_s', label: 'pipe-tui log lines per second', value: LINES / (engineMs / 1000), unit: 'lines/s', digits: 0 },
       ],
       notes: [
         `CMD: ${command}`,
-        `shell runs (ms): ${shell.map((v) => v.toFixed(1)).join(', ')}`,
-        `bare node pipe runs (ms): ${raw.map((v) => v.toFixed(1)).join(', ')}`,
-        `pipe-tui runs (ms): ${engine.map((v) => v.toFixed(1)).join(', ')}`,
+        runsNote('shell', shell),
+        runsNote('bare node pipe', raw),
+        runsNote('pipe-tui', engine),
       ],
     };
   });

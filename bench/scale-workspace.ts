@@ -19,7 +19,7 @@ import { type HistoryRecord, stageRecord } from '../src/shared/history-record.js
 import type { RunMetadata } from '../src/shared/metadata-schema.js';
 import { indexEntryOf, indexLineText } from '../src/shared/run-index-entry.js';
 import { KEEP_PER_STAGE, keepRecent } from '../src/workspace/history-index.js';
-import { CLI_BIN, monotonicMs } from './bench-helpers.js';
+import { CLI_BIN, monotonicMs, removeDeadBuilds } from './bench-helpers.js';
 
 /** Bump when what a scale workspace holds changes: older caches are then left alone and new ones made. */
 export const SCALE_FORMAT = 2;
@@ -105,7 +105,7 @@ async function cachedOrMade(size: number, log: (text: string) => void): Promise<
   const cached = readCache(root, size);
   if (cached) return cached;
   if (existsSync(root)) rmSync(root, { recursive: true, force: true }); // a cache that fails its check
-  clearStaleBuilds(size);
+  removeDeadBuilds(cacheRoot(size));
   const building = `${root}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
   const start = monotonicMs();
@@ -132,23 +132,6 @@ function readCache(root: string, size: number): ScaleWorkspace | null {
     return { size, ws, ids: manifest.ids, failed: manifest.failed, madeSeconds: manifest.made_seconds, madeNow: false };
   } catch {
     return null;
-  }
-}
-
-// Half-made workspaces of processes that died making them.
-function clearStaleBuilds(size: number): void {
-  const base = path.basename(cacheRoot(size));
-  for (const name of readdirSync(os.tmpdir())) {
-    const m = new RegExp(`^${base}\\.building-(\\d+)$`).exec(name);
-    if (!m) continue;
-    let alive = false;
-    try {
-      process.kill(Number(m[1]), 0);
-      alive = true;
-    } catch {
-      // gone
-    }
-    if (!alive) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
   }
 }
 

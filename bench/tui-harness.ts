@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { newRunId } from '../src/daemon/engine/run-id.js';
-import { CLI_BIN, REPO_ROOT, monotonicMs, pause } from './bench-helpers.js';
+import { CLI_BIN, REPO_ROOT, monotonicMs, pause, withDaemon, withWorkspace } from './bench-helpers.js';
 
 /** The terminal the TUI gets: wider than 80×24 so a stage row's message is not cut. */
 export const TUI_COLUMNS = 120;
@@ -250,6 +250,14 @@ export async function pollScreen(tmux: TmuxControl, target: string, pattern: Reg
   }
 }
 
+/** A key sent to `target`, timed from send-keys to the first capture for which `until` holds. */
+export async function pressKey(tmux: TmuxControl, target: string, key: string, until: (screen: string) => boolean, timeoutMs = 10_000): Promise<{ ms: number; screen: string }> {
+  const start = monotonicMs();
+  await tmux.command('send-keys', '-t', target, key);
+  const seen = await pollScreen(tmux, target, until, { timeoutMs, intervalMs: 2 });
+  return { ms: seen.at - start, screen: seen.screen };
+}
+
 /** The TUI as a user starts it: the built binary, no command. */
 export const tuiArgv = (ws: string): string[] => [process.execPath, CLI_BIN, '--workspace', ws];
 
@@ -307,4 +315,27 @@ export async function writeFinishedRuns(ws: string, count: number, spacingMs = 6
     await Promise.all(writes);
   }
   return ids;
+}
+
+/** The last stage's log of the run `writeFinishedRuns(ws, 1)` makes: the stage `l` opens on that run. */
+const LAST_STAGE_LOG = path.join('logs', '04_package.log');
+
+/**
+ * The log benchmarks' stage: a workspace with one finished run whose last stage's log `placeLog` puts at the path
+ * it is given, a daemon, and the TUI (pid `pid`) in tmux session `tui`, showing `● live`; all gone after `fn`.
+ */
+export async function withTuiOnLog<L, T>(tag: string, placeLog: (file: string) => Promise<L>, fn: (tmux: TmuxControl, pid: number, placed: L) => Promise<T>): Promise<T> {
+  return withWorkspace(tag, async (ws) => {
+    const [runId] = await writeFinishedRuns(ws, 1);
+    const file = path.join(ws, 'runs', runId ?? '', LAST_STAGE_LOG);
+    await mkdir(path.dirname(file), { recursive: true });
+    const placed = await placeLog(file);
+    return withDaemon(ws, [], () =>
+      withTmux(tag, async (tmux) => {
+        const pid = await launchTui(tmux, 'tui', ws);
+        await pollScreen(tmux, 'tui', LIVE, { timeoutMs: 20_000, intervalMs: 10 });
+        return fn(tmux, pid, placed);
+      }),
+    );
+  });
 }

@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type BenchResult, median, monotonicMs, pause, withDaemon, withWorkspace } from './bench-helpers.js';
-import { LIVE, TUI_COLUMNS, TUI_ROWS, type TmuxControl, launchTui, pollScreen, procStatusKb, withTmux, writeFinishedRuns } from './tui-harness.js';
+import { type BenchResult, median, monotonicMs, pause } from './bench-helpers.js';
+import { TUI_COLUMNS, TUI_ROWS, pressKey, procStatusKb, withTuiOnLog } from './tui-harness.js';
 
 const LOG_BYTES = 1024 ** 3;
 const PAGES = 20;
@@ -27,13 +27,6 @@ async function writeLog(file: string, bytes: number): Promise<number> {
 
 const firstLogLine = (screen: string): number => Number(/log: package[^\n]*\n\s*log line (\d+)/.exec(screen)?.[1] ?? -1);
 
-async function press(tmux: TmuxControl, key: string, until: (screen: string) => boolean): Promise<{ ms: number; screen: string }> {
-  const start = monotonicMs();
-  await tmux.command('send-keys', '-t', 'tui', key);
-  const seen = await pollScreen(tmux, 'tui', until, { timeoutMs: 10_000, intervalMs: 2 });
-  return { ms: seen.at - start, screen: seen.screen };
-}
-
 interface Session {
   lines: number;
   writeS: number;
@@ -48,34 +41,32 @@ interface Session {
 
 // The TUI opened on a finished run whose last stage logged `bytes`: l, PgUp × PAGES, Home, PgDn, End.
 async function session(bytes: number): Promise<Session> {
-  return withWorkspace('tui-log-paging', async (ws) => {
-    const [runId] = await writeFinishedRuns(ws, 1);
+  let writeS = 0;
+  const placeLog = async (file: string): Promise<number> => {
     const made = monotonicMs();
-    const last = await writeLog(path.join(ws, 'runs', runId ?? '', 'logs', '04_package.log'), bytes);
-    const writeS = (monotonicMs() - made) / 1000;
-    return withDaemon(ws, [], () =>
-      withTmux('log-paging', async (tmux) => {
-        const pid = await launchTui(tmux, 'tui', ws);
-        await pollScreen(tmux, 'tui', LIVE, { timeoutMs: 20_000, intervalMs: 10 });
-        await pause(1000);
-        const before = procStatusKb(pid, 'VmRSS');
-        const open = await press(tmux, 'l', (s) => s.includes(`log line ${last}`));
-        const pages: number[] = [];
-        let top = firstLogLine(open.screen);
-        for (let i = 0; i < PAGES; i++) {
-          const from = top;
-          const up = await press(tmux, 'PPage', (s) => firstLogLine(s) !== from && firstLogLine(s) > 0);
-          top = firstLogLine(up.screen);
-          pages.push(up.ms);
-        }
-        const home = await press(tmux, 'Home', (s) => firstLogLine(s) === 1);
-        const down = await press(tmux, 'NPage', (s) => firstLogLine(s) > 1);
-        const end = await press(tmux, 'End', (s) => /\(following\)/.test(s) && s.includes(`log line ${last}`));
-        await pause(500);
-        const growthKb = procStatusKb(pid, 'VmRSS') - before;
-        return { lines: last, writeS, open: open.ms, pages, home: home.ms, down: down.ms, end: end.ms, growthKb, peakKb: procStatusKb(pid, 'VmHWM') };
-      }),
-    );
+    const last = await writeLog(file, bytes);
+    writeS = (monotonicMs() - made) / 1000;
+    return last;
+  };
+  return withTuiOnLog('tui-log-paging', placeLog, async (tmux, pid, last) => {
+    const press = (key: string, until: (screen: string) => boolean): Promise<{ ms: number; screen: string }> => pressKey(tmux, 'tui', key, until);
+    await pause(1000);
+    const before = procStatusKb(pid, 'VmRSS');
+    const open = await press('l', (s) => s.includes(`log line ${last}`));
+    const pages: number[] = [];
+    let top = firstLogLine(open.screen);
+    for (let i = 0; i < PAGES; i++) {
+      const from = top;
+      const up = await press('PPage', (s) => firstLogLine(s) !== from && firstLogLine(s) > 0);
+      top = firstLogLine(up.screen);
+      pages.push(up.ms);
+    }
+    const home = await press('Home', (s) => firstLogLine(s) === 1);
+    const down = await press('NPage', (s) => firstLogLine(s) > 1);
+    const end = await press('End', (s) => /\(following\)/.test(s) && s.includes(`log line ${last}`));
+    await pause(500);
+    const growthKb = procStatusKb(pid, 'VmRSS') - before;
+    return { lines: last, writeS, open: open.ms, pages, home: home.ms, down: down.ms, end: end.ms, growthKb, peakKb: procStatusKb(pid, 'VmHWM') };
   });
 }
 
