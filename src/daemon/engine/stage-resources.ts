@@ -5,7 +5,7 @@ import { type ResourceSampler, resourceSampler } from './resource-sampler.js';
 // event is emitted only when a row would show something new (memory moved by 5 %, CPU by 10 points, a new peak)
 // or ten seconds went by, so fifty busy stages add a few events a second, not fifty.
 
-/** A reading is said again after this long even if nothing moved: the row's figures stay fresh. */
+/** A reading is said again after about this long even if nothing moved: the row's figures stay fresh. */
 const RESAY_MS = 10_000;
 
 export interface ResourceTracking {
@@ -19,12 +19,14 @@ export function trackResources(pgid: number, emit: (r: Resources) => void, sampl
   let latest: Resources | null = null;
   let cpuS = 0;
   let peak = 0;
+  // Stages started together would say their readings again in the same second, every ten: spread them out.
+  const resay = RESAY_MS * (0.75 + Math.random() * 0.5);
   const unwatch = sampler.watch(pgid, (usage) => {
     const at = now();
     cpuS += usage.cpu_s;
     peak = Math.max(peak, usage.rss_bytes);
     latest = { cpu_pct: usage.cpu_pct, rss_bytes: usage.rss_bytes, peak_rss_bytes: peak, cpu_s: Math.round(cpuS * 10) / 10 };
-    if (said === null || moved(said, latest) || at - saidAt >= RESAY_MS) {
+    if (said === null || moved(said, latest) || at - saidAt >= resay) {
       emit(latest);
       said = latest;
       saidAt = at;
