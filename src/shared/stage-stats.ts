@@ -26,6 +26,8 @@ export interface StageStats {
   /** Peak resident memory of its successful runs, where measured. */
   median_peak_rss_bytes: number | null;
   p90_peak_rss_bytes: number | null;
+  /** The last RECENT measured peaks of successful runs, oldest first: the timeline's memory sparkline. */
+  recent_peak_rss_bytes: number[];
 }
 
 export interface PipelineStats {
@@ -76,6 +78,7 @@ export function stageStats(stage: string, records: HistoryRecord[]): StageStats 
     recent_ms: durations.slice(-RECENT),
     median_peak_rss_bytes: peaks.length ? Math.round(median(peaks) as number) : null,
     p90_peak_rss_bytes: p90(peaks),
+    recent_peak_rss_bytes: peaks.slice(-RECENT),
   };
 }
 

@@ -139,6 +139,22 @@ describe('StatsView', () => {
     expect(lines[2]).toMatch(/^▶ research +█+ +5\.0s ▄▄▄ +usually 5\.0s$/);
     expect(lines[3]).toMatch(/^· summarize +no history$/);
   });
+
+  it('adds each stage’s recent peak memory and its usual peak where it was measured', () => {
+    const run = states.running();
+    const MIB = 1024 * 1024;
+    const past = (stage: string, peaks: (number | null)[]): HistoryRecord[] =>
+      peaks.map((peak, i) => ({ run_id: `h${i}`, pipeline: 'podcast', stage, index: 0, status: 'succeeded', duration_ms: 100, attempts: 1, error_code: null, ended_at: `2026-11-2${i}T00:00:00.000Z`, peak_rss_bytes: peak === null ? null : peak * MIB }));
+    const stats = new Map([
+      ['prepare', stageStats('prepare', past('prepare', [100, 200, 300, 400]))],
+      ['research', stageStats('research', past('research', [null, null]))],
+    ]);
+    const lines = frame(<StatsView run={run} stats={stats} width={100} now={NOW} />).split('\n');
+    expect(lines[0]).toMatch(/peak memory/);
+    expect(lines[1]).toMatch(/usually 100ms \(slow\) +▁▃▆█ +250 MiB$/);
+    expect(lines).toHaveLength(7);
+    expect(lines[2]).not.toMatch(/MiB/);
+  });
 });
 
 describe('StartScreen', () => {

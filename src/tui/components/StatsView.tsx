@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { formatBytes } from '../../shared/bytes.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { statusSymbol } from '../../shared/status-symbols.js';
@@ -18,6 +19,7 @@ export interface StatsViewProps {
 
 const LABEL = 16;
 const SPARK = 20;
+const MEM_SPARK = 10;
 
 // `s`: the selected run on a timeline, a bar per stage placed in time, and beside each stage its recent durations,
 // so a stage slower than usual stands out.
@@ -26,12 +28,14 @@ export function StatsView({ run, stats, width, now }: StatsViewProps) {
   const g = useGlyphs();
   const from = Date.parse(run.started_at ?? run.created_at);
   const to = run.ended_at ? Date.parse(run.ended_at) : now;
-  // Room right of the bar: the duration, the sparkline, and "usually 12m 30s (slow)".
-  const right = 2 + 8 + 1 + SPARK + 1 + 22;
+  // Room right of the bar: the duration, the sparkline, and "usually 12m 30s (slow)"; then, where stages' memory was
+  // measured, its recent peaks and the usual one ("▂▃▅▂ 212 MiB").
+  const memory = stats !== null && [...stats.values()].some((st) => st.recent_peak_rss_bytes.length > 0);
+  const right = 2 + 8 + 1 + SPARK + 1 + 22 + (memory ? MEM_SPARK + 10 : 0);
   const bar = Math.max(10, width - LABEL - right);
   return (
     <Box flexDirection="column">
-      <Text bold>{fitLine([[`${run.pipeline} ${shortRunId(run.run_id)}`, formatDuration(to - from), 'timeline and recent durations'], [`${run.pipeline} ${shortRunId(run.run_id)}`, formatDuration(to - from), 'timeline']], g.sep, width, g.ellipsis)}</Text>
+      <Text bold>{fitLine([[`${run.pipeline} ${shortRunId(run.run_id)}`, formatDuration(to - from), memory ? 'timeline, recent durations and peak memory' : 'timeline and recent durations'], [`${run.pipeline} ${shortRunId(run.run_id)}`, formatDuration(to - from), 'timeline']], g.sep, width, g.ellipsis)}</Text>
       {run.stages.map((s) => {
         const start = s.started_at ? Date.parse(s.started_at) : null;
         const end = s.ended_at ? Date.parse(s.ended_at) : start !== null ? now : null;
@@ -41,9 +45,10 @@ export function StatsView({ run, stats, width, now }: StatsViewProps) {
         const slow = took !== null && st?.p90_ms != null && st.runs >= 3 && took > st.p90_ms;
         const usual = st?.median_ms != null ? `usually ${formatDuration(st.median_ms)}` : st?.runs ? `failed ${st.failed} of ${st.runs}` : stats ? 'no history' : '';
         const spark = st ? sparkline(st.recent_ms.slice(-SPARK), display.ascii) : '';
+        const peaks = memory && st?.median_peak_rss_bytes != null ? `  ${sparkline(st.recent_peak_rss_bytes.slice(-MEM_SPARK), display.ascii).padEnd(MEM_SPARK)} ${formatBytes(st.median_peak_rss_bytes)}` : '';
         return (
           <Text key={s.id} color={slow ? toneColor(display, 'bad') : undefined}>
-            {cut(`${statusSymbol(s.status, display.ascii)} ${s.id.slice(0, LABEL - 3).padEnd(LABEL - 2)}${line.padEnd(bar)}  ${(took === null ? '' : formatDuration(took)).padStart(8)} ${spark.padEnd(SPARK)} ${usual}${slow ? ' (slow)' : ''}`, width, g.ellipsis)}
+            {cut(`${statusSymbol(s.status, display.ascii)} ${s.id.slice(0, LABEL - 3).padEnd(LABEL - 2)}${line.padEnd(bar)}  ${(took === null ? '' : formatDuration(took)).padStart(8)} ${spark.padEnd(SPARK)} ${`${usual}${slow ? ' (slow)' : ''}`.padEnd(memory ? 22 : 0)}${peaks}`, width, g.ellipsis)}
           </Text>
         );
       })}
