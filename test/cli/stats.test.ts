@@ -34,6 +34,8 @@ describe('pipe-tui stats', () => {
       errors: [{ code: 'ERR_STAGE_EXIT', count: 1 }],
       last_error: { code: 'ERR_STAGE_EXIT', run_id: 'r6', at: '2026-11-20T10:11:00.000Z' },
       recent_ms: [1000, 2000, 3000, 4000, 10_000, 3500],
+      // No record says its peak memory (made before it was measured): none.
+      median_peak_rss_bytes: null, p90_peak_rss_bytes: null, recent_peak_rss_bytes: [],
     });
     // summarize: 2 successes (2000 2500); failed twice and skipped (optional, failing) twice.
     expect(podcast.stages[1]).toMatchObject({
@@ -56,9 +58,9 @@ describe('pipe-tui stats', () => {
     // upload: f1 1 attempt ok; f2 failed after 2 (both failed); f3 ok at its 2nd (1 failed): 1 run of 3, 3 attempts of 5.
     expect(flaky.stages[1]).toMatchObject({ stage: 'upload', runs: 3, failed: 1, attempts: 5, attempts_failed: 3, attempt_failure_rate: 3 / 5 });
     const table = String((await cli(['stats', 'flaky', '--workspace', ws])).stdout);
-    expect(table).toMatch(/^flaky · 3 runs\nSTAGE +RUNS +MEDIAN +P90 +RUNS FAILED +ATTEMPTS FAILED +ERRORS\n/);
-    expect(table).toMatch(/\ncall +3 +3\.2s +3\.4s +0% +67% \(6\/9\)\n/);
-    expect(table).toMatch(/\nupload +3 +600ms +700ms +33% +60% \(3\/5\) +ERR_UPSTREAM_UNAVAILABLE ×1\n?$/);
+    expect(table).toMatch(/^flaky · 3 runs\nSTAGE +RUNS +MEDIAN +P90 +PEAK MEM \(MEDIAN\/P90\) +RUNS FAILED +ATTEMPTS FAILED +ERRORS\n/);
+    expect(table).toMatch(/\ncall +3 +3\.2s +3\.4s +- +0% +67% \(6\/9\)\n/);
+    expect(table).toMatch(/\nupload +3 +600ms +700ms +- +33% +60% \(3\/5\) +ERR_UPSTREAM_UNAVAILABLE ×1\n?$/);
   });
 
   it('prints every pipeline as a table', async () => {
@@ -67,7 +69,7 @@ describe('pipe-tui stats', () => {
     expect(exitCode).toBe(0);
     const text = String(stdout);
     expect(text).toMatch(/^flaky · 3 runs\n/);
-    expect(text).toMatch(/\n\nhello · 1 run\nSTAGE +RUNS +MEDIAN +P90 +RUNS FAILED +ATTEMPTS FAILED +ERRORS\ngreet +1 +40ms +40ms +0% +0% \(0\/1\)\n/);
+    expect(text).toMatch(/\n\nhello · 1 run\nSTAGE +RUNS +MEDIAN +P90 +PEAK MEM \(MEDIAN\/P90\) +RUNS FAILED +ATTEMPTS FAILED +ERRORS\ngreet +1 +40ms +40ms +- +0% +0% \(0\/1\)\n/);
     expect(text).toMatch(/podcast · 8 runs\n.*\nfetch +7 +3\.3s +10s +14% +14% \(1\/7\) +ERR_STAGE_EXIT ×1\nsummarize +6 +2\.3s +2\.5s +67% +67% \(4\/6\) +ERR_UPSTREAM_UNAVAILABLE ×3, ERR_STAGE_TIMEOUT ×1/);
   });
 

@@ -61,7 +61,8 @@ describe('rerun', () => {
     const failing = await cli(['rerun', first, '-p', 'fail=yes', '--follow', '--workspace', ws]);
     expect(failing.exitCode).toBe(1);
     const second = String(failing.stdout).split('\n')[0] as string;
-    const run = await readMetadata(ws, second);
+    // The feed told --follow of the failure; metadata.json is written from the same event, a moment apart.
+    const run = await waitForRun(ws, second, 'to be failed in its metadata.json', (r) => r.status === 'failed');
     expect(run).toMatchObject({ status: 'failed', pipeline_file: 'jobs/nightly.yaml', params: { word: 'a', fail: 'yes' } });
   });
 });
