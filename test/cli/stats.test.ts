@@ -70,7 +70,7 @@ describe('pipe-tui stats', () => {
     const text = String(stdout);
     expect(text).toMatch(/^flaky · 3 runs\n/);
     expect(text).toMatch(/\n\nhello · 1 run\nSTAGE +RUNS +MEDIAN +P90 +PEAK MEM \(MEDIAN\/P90\) +RUNS FAILED +ATTEMPTS FAILED +ERRORS\ngreet +1 +40ms +40ms +- +0% +0% \(0\/1\)\n/);
-    expect(text).toMatch(/podcast · 8 runs\n.*\nfetch +7 +3\.3s +10s +14% +14% \(1\/7\) +ERR_STAGE_EXIT ×1\nsummarize +6 +2\.3s +2\.5s +67% +67% \(4\/6\) +ERR_UPSTREAM_UNAVAILABLE ×3, ERR_STAGE_TIMEOUT ×1/);
+    expect(text).toMatch(/podcast · 8 runs\n.*\nfetch +7 +3\.3s +10s +- +14% +14% \(1\/7\) +ERR_STAGE_EXIT ×1\nsummarize +6 +2\.3s +2\.5s +- +67% +67% \(4\/6\) +ERR_UPSTREAM_UNAVAILABLE ×3, ERR_STAGE_TIMEOUT ×1/);
   });
 
   it('says so for a pipeline without history, with a code', async () => {
