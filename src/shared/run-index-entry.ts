@@ -64,9 +64,9 @@ export function listingKey(entry: IndexEntry): string {
 }
 
 /**
- * One line of the file, `run_id` and `status` first. A run's first line in the file (written when it is made,
- * or found, and by a rewrite of the file) ends in FIRST_MARK: reading back from the end, a reader that has passed
- * N runs' first lines has seen every run made after them (see run-listing.ts).
+ * One line of the file, `run_id` and `status` first. A run's first line in the file, written when it is made (and
+ * every line of a rewrite of the file, in id order), ends in FIRST_MARK: reading back from the end, a reader that
+ * has passed N runs' first lines has seen every run made after them (see run-listing.ts).
  */
 export function indexLineText(line: IndexEntry | IndexRemoval, first = false): string {
   if ('removed' in line) return `${JSON.stringify({ run_id: line.run_id, removed: true })}\n`;

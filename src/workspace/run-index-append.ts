@@ -8,7 +8,7 @@ import { runIndexFile } from './run-index.js';
 
 /**
  * False when the lines could not be written (a full disk): the index lags, and a rebuild makes it good. `first`:
- * these are the runs' first lines (a run just made, a folder found), marked as such (see indexLineText).
+ * these are just-made runs' first lines, marked as such (see indexLineText).
  */
 export function appendIndex(workspace: string, lines: (IndexEntry | IndexRemoval)[], first = false): boolean {
   if (lines.length === 0) return true;

@@ -45,6 +45,14 @@ describe('progress read from what unmodified programs print', () => {
     expect((await runOnce(ws, 'both')).stages[0]?.progress).toMatchObject({ current: 3, total: 7, message: 'mine' });
   });
 
+  it('keeps a progress message as a terminal would show it: no escape or control character from the stage', async () => {
+    const evil = `stages:\n  - id: evil\n    run: ['sh', '-c', 'printf "::pipe:progress 1/2 \\033]52;c;aGk=\\007copy\\016 me\\033[2J\\n"']\n`;
+    const ws = await tempWorkspace({ evil });
+    const message = (await runOnce(ws, 'evil')).stages[0]?.progress?.message ?? '';
+    expect(message).toContain('copy');
+    expect(message).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+  });
+
   it('reads a stage’s own pattern', async () => {
     const mine = `stages:\n  - id: mine\n    progress: { pattern: 'step (?<current>\\d+) of (?<total>\\d+)' }\n    run: 'for i in 1 2 3; do echo "step $i of 3"; done'\n`;
     const ws = await tempWorkspace({ mine });

@@ -166,11 +166,33 @@ describe('the runs index', () => {
     await waitFor('the daemon to withdraw runs.followed', () => !indexFollowed(ws));
     const ls = async (): Promise<string[]> => (JSON.parse(String((await cli(['ls', '--json', '--limit', '5', '--workspace', ws])).stdout)) as { run_id: string }[]).map((r) => r.run_id);
     expect(await ls()).toEqual([broken, id]);
+    // Mended (its copy finished): it gets its line, and the index is trusted again.
+    writeFileSync(path.join(runDir(ws, broken), 'metadata.json'), readFileSync(path.join(runDir(ws, id), 'metadata.json'), 'utf8').replaceAll(id, broken));
+    await waitFor('runs.followed again once the folder reads', () => indexFollowed(ws));
+    expect(RunIndex.open(ws).get(broken)?.status).toBe('succeeded');
+    expect(await ls()).toEqual([broken, id]);
     rmSync(runDir(ws, broken), { recursive: true });
-    await waitFor('runs.followed again once the folder is gone', () => indexFollowed(ws));
+    await waitFor('the removed folder to leave the listing', async () => (await ls()).length === 1);
     expect(await ls()).toEqual([id]);
     expect((await cli(['daemon', 'stop', '--workspace', ws])).exitCode).toBe(0);
     expect(existsSync(daemonPaths(ws).runsFollowed)).toBe(false);
+  });
+
+  it('gives a folder that did not read when the daemon started its line once it reads (a copy still going on)', async () => {
+    const ws = await tempWorkspace({ quick: QUICK });
+    expect((await cli(['run', 'quick', '--foreground', '--workspace', ws])).exitCode).toBe(0);
+    const [id] = (await listRunIds(ws)) as [string];
+    const late = '20991231-235959-999-latecp';
+    mkdirSync(runDir(ws, late));
+    writeFileSync(path.join(runDir(ws, late), 'metadata.json'), '{ half a cop');
+    await startDaemon(ws);
+    // Recovery met it unreadable: the index is not trusted while it has no line.
+    await waitFor('the daemon to have looked at runs/', () => readFileSync(daemonPaths(ws).log, 'utf8').includes('serving'));
+    expect(indexFollowed(ws)).toBe(false);
+    writeFileSync(path.join(runDir(ws, late), 'metadata.json'), readFileSync(path.join(runDir(ws, id), 'metadata.json'), 'utf8').replaceAll(id, late));
+    await waitFor('the late folder to get its line', () => RunIndex.open(ws).get(late)?.status === 'succeeded');
+    await waitFor('runs.followed once every folder has a line', () => indexFollowed(ws));
+    expect(ids(await listNewestRuns(ws, 5))).toEqual([late, id]);
   });
 
   it('rm removes the run from the index, and a daemon compacts an index of many lines to one a run', async () => {

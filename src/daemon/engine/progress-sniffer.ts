@@ -1,4 +1,4 @@
-import { type ParsedProgress, type ProgressParser, type ProgressSpec, createProgressParser } from '../../shared/progress-parse.js';
+import { MAX_FRAME_CHARS, type ParsedProgress, type ProgressParser, type ProgressSpec, createProgressParser } from '../../shared/progress-parse.js';
 
 // Progress read from what a stage prints when it does not speak `::pipe:progress`: tqdm's `\r` bars, pip's and
 // rich's, ffmpeg's stats. A chunk of output may hold a thousand frames of a bar redrawn every few ms; only its last
@@ -47,13 +47,19 @@ export class ProgressSniffer {
   }
 }
 
-// The lines of a chunk holding a context marker, in order: few (ffmpeg prints one Duration per input).
+/** Context lines read from one chunk at most: ffmpeg prints one Duration per input. */
+const MAX_CONTEXT = 8;
+
+// The lines of a chunk holding a context marker, in order, each once: a line repeating the marker thousands of
+// times is one line, and one longer than any frame a parser reads is not decoded at all.
 function contextLines(chunk: Buffer): string[] {
   const lines: string[] = [];
-  for (let at = chunk.indexOf(CONTEXT); at >= 0; at = chunk.indexOf(CONTEXT, at + CONTEXT.length)) {
+  for (let at = chunk.indexOf(CONTEXT); at >= 0 && lines.length < MAX_CONTEXT; ) {
     const start = Math.max(chunk.lastIndexOf(0x0a, at), chunk.lastIndexOf(0x0d, at)) + 1;
     const ends = [chunk.indexOf(0x0a, at), chunk.indexOf(0x0d, at)].filter((i) => i >= 0);
-    lines.push(chunk.toString('utf8', start, ends.length ? Math.min(...ends) : chunk.length));
+    const end = ends.length ? Math.min(...ends) : chunk.length;
+    if (end - start <= MAX_FRAME_CHARS) lines.push(chunk.toString('utf8', start, end));
+    at = chunk.indexOf(CONTEXT, end);
   }
   return lines;
 }

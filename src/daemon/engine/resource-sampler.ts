@@ -2,8 +2,7 @@ import { CLK_TCK, PAGE_BYTES, type ProcEntry, readProcTable } from './proc-table
 
 // What each running stage uses: the CPU and resident memory of its whole process group (the stage, its children,
 // a grandchild that allocates), from one pass over /proc a second for all stages at once, so fifty stages cost
-// about what one does. A process that leaves the group takes its CPU time with it: a group's CPU is measured from
-// what its members now have used, and never reads below zero.
+// about what one does.
 
 export interface GroupUsage {
   /** Percent of one core over the last interval (200 = two cores busy). */
@@ -16,7 +15,8 @@ export interface GroupUsage {
 type Watcher = (usage: GroupUsage) => void;
 interface Group {
   watchers: Set<Watcher>;
-  last: { ticks: number; at: number } | null;
+  /** Each member's CPU ticks at the last pass, and when that was; null before the first pass. */
+  last: { ticks: Map<number, number>; at: number } | null;
 }
 
 export class ResourceSampler {
@@ -51,27 +51,35 @@ export class ResourceSampler {
     };
   }
 
-  /** One pass over /proc; the first of a group only notes its CPU time (a rate needs two). */
+  /**
+   * One pass over /proc; the first of a group only notes its CPU time (a rate needs two). CPU is counted member by
+   * member: a process new since the last pass counts all it used (it began within the interval, or was not seen),
+   * one seen before counts what it used since. So `make -j8`'s short-lived compilers are counted, though a process
+   * that ended between two passes takes its last interval with it.
+   */
   sample(): void {
     if (this.groups.size === 0) return;
     const table = this.read();
     if (!table) return;
-    const totals = new Map<number, { ticks: number; pages: number }>();
+    const members = new Map<number, ProcEntry[]>();
     for (const p of table) {
       if (!this.groups.has(p.pgrp) || p.state === 'Z') continue;
-      const t = totals.get(p.pgrp) ?? { ticks: 0, pages: 0 };
-      t.ticks += p.ticks;
-      t.pages += p.rssPages;
-      totals.set(p.pgrp, t);
+      const list = members.get(p.pgrp);
+      if (list) list.push(p);
+      else members.set(p.pgrp, [p]);
     }
     const at = this.now();
     for (const [pgid, group] of this.groups) {
-      const t = totals.get(pgid) ?? { ticks: 0, pages: 0 };
+      const now = members.get(pgid) ?? [];
+      const ticks = new Map(now.map((p) => [p.pid, p.ticks]));
       const last = group.last;
-      group.last = { ticks: t.ticks, at };
+      group.last = { ticks, at };
       if (!last || at <= last.at) continue;
-      const used = Math.max(0, t.ticks - last.ticks) / CLK_TCK;
-      const usage = { cpu_pct: Math.round((used / ((at - last.at) / 1000)) * 100), rss_bytes: t.pages * PAGE_BYTES, cpu_s: used };
+      let used = 0;
+      for (const p of now) used += Math.max(0, p.ticks - (last.ticks.get(p.pid) ?? 0));
+      const seconds = used / CLK_TCK;
+      const pages = now.reduce((sum, p) => sum + p.rssPages, 0);
+      const usage = { cpu_pct: Math.round((seconds / ((at - last.at) / 1000)) * 100), rss_bytes: pages * PAGE_BYTES, cpu_s: seconds };
       for (const fn of group.watchers) fn(usage);
     }
   }

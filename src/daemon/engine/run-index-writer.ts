@@ -115,7 +115,9 @@ function estimatedLines(file: string): number {
       lines++;
       last = at;
     }
-    return lines === 0 ? (size > 0 ? 1 : 0) : Math.round(size / ((last + 1) / lines));
+    // Too few lines to say how long one is (a long error message at the head): as if every line were worth a look.
+    if (lines < 8 && size > n) return Number.POSITIVE_INFINITY;
+    return lines === 0 ? 0 : Math.round(size / ((last + 1) / lines));
   } finally {
     closeSync(fd);
   }

@@ -13,6 +13,7 @@ import type { LogFile } from './log-file.js';
 import { LatestThrottle, THROTTLE_MS } from './latest-throttle.js';
 import { OutputRouter } from './output-router.js';
 import { ProgressSniffer } from './progress-sniffer.js';
+import { plainText, renderLine } from '../../shared/terminal-text.js';
 import { trackResources } from './stage-resources.js';
 import type { ProgressSpec } from '../../shared/progress-parse.js';
 import type { RunRecorder } from './run-recorder.js';
@@ -51,6 +52,13 @@ const rateOf = (p: Reading): { rate_per_s?: number; remaining_ms?: number } => (
   ...(p.remaining_ms != null ? { remaining_ms: p.remaining_ms } : {}),
 });
 
+/** Longest progress message kept: a row shows far less, and metadata.json keeps it on every write. */
+const MAX_MESSAGE = 200;
+
+// A message comes from the stage's output (a tqdm desc, a pattern's group, ::pipe:progress): as a terminal would
+// show it, plain, so no control character or escape in it ever reaches a row on the user's terminal.
+const shownMessage = (message: string | null): string | null => (message === null ? null : plainText(renderLine(message)).slice(0, MAX_MESSAGE) || null);
+
 export type AttemptOutcome = { ok: true; outputs: string[] } | { ok: false; error: StageError };
 
 /**
@@ -73,7 +81,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
 
   const cwd = path.resolve(ctx.workspace, stage.cwd ?? '.');
   const progress = new LatestThrottle<Reading>(
-    (p) => recorder.emit({ type: 'stage.progress', stage: ctx.index, current: p.current, total: p.total, message: p.message, ...rateOf(p) }),
+    (p) => recorder.emit({ type: 'stage.progress', stage: ctx.index, current: p.current, total: p.total, message: shownMessage(p.message), ...rateOf(p) }),
     THROTTLE_MS,
     progressPace,
   );
@@ -144,6 +152,9 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   if (input.adopt && 'adopt' in input.executor) {
     log(`===== pipe-tui: stage ${stage.id}, attempt ${ctx.attempt} taken up again after a daemon restart: Slurm job ${input.adopt.id} =====\n`);
     proc = (input.executor as AdoptingExecutor).adopt(input.adopt, launch);
+    // A stall marked by the daemon before this one is this one's to clear: its watch starts afresh.
+    const silentSince = recorder.state.stages[ctx.index]?.silent_since;
+    if (silentSince) recorder.emit({ type: 'stage.unstalled', stage: ctx.index, silent_ms: Math.max(0, Date.now() - Date.parse(silentSince)) });
   } else {
     proc = input.executor.start(launch);
     recorder.emit({ type: 'stage.started', stage: ctx.index, attempt: ctx.attempt, pgid: proc.pgid });

@@ -59,7 +59,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   // Only the runs the index does not call finished are opened: ready as fast with 100 000 runs as with none.
   const scope = await recoveryScope(options.workspace);
   if (scope.runIds.length) log(`starting: recovering ${scope.runIds.length} run${scope.runIds.length === 1 ? '' : 's'} not finished`);
-  const report = await recoverRuns(options.workspace, manager, graceMs, scope.runIds, scope.lineless);
+  const report = await recoverRuns(options.workspace, manager, graceMs, scope.runIds);
   for (const [what, ids] of Object.entries(report)) if (ids.length) log(`recovery: ${what}: ${ids.join(' ')}`);
   if (scope.removed.length) indexRemovals(options.workspace, scope.removed);
 

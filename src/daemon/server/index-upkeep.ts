@@ -128,7 +128,7 @@ export class IndexUpkeep {
         if (this.known.has(id) || this.manager.liveState(id)) continue;
         this.known.add(id);
         recovered.add(id);
-        const indexed = await recoverRun(this.workspace, this.manager, this.graceMs, id, report, true).catch(() => false);
+        const indexed = await recoverRun(this.workspace, this.manager, this.graceMs, id, report).catch(() => false);
         if (!indexed) this.unreadable(id);
       }
     }
@@ -213,9 +213,10 @@ export class IndexUpkeep {
       const read = existsSync(path.join(runsDir(this.workspace), runId)) ? await readRun(this.workspace, runId) : null;
       if (read && !read.ok) continue;
       this.unindexed.delete(runId);
-      if (read?.ok && !this.known.has(runId) && !this.manager.liveState(runId)) {
+      // Every folder here has no line yet, known or not (recovery and the rebuild know them by name): it gets one.
+      if (read?.ok && !this.manager.liveState(runId)) {
         this.known.add(runId);
-        appendIndex(this.workspace, [indexEntryOf(read.run)], true);
+        appendIndex(this.workspace, [indexEntryOf(read.run)]);
       }
     }
     if (this.unindexed.size === 0 && this.recheck) {
@@ -242,7 +243,7 @@ export class IndexUpkeep {
       }
       this.unindexed.delete(runId);
       this.known.add(runId);
-      appendIndex(this.workspace, [indexEntryOf(read.run)], true);
+      appendIndex(this.workspace, [indexEntryOf(read.run)]);
     }
     if (removed.length) indexRemovals(this.workspace, removed);
     for (const runId of removed) this.unindexed.delete(runId);

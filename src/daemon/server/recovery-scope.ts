@@ -13,7 +13,7 @@ export interface RecoveryScope {
   removed: string[];
   /** Every run the index holds (and, when runs/ was read, every folder). */
   known: Set<string>;
-  /** Folders the index has no line for (found when runs/ was read): their first lines are written at recovery. */
+  /** Folders the index has no line for (found when runs/ was read): they get one at recovery, if they read. */
   lineless: Set<string>;
   /** Whether runs/ itself was read; if not, it is compared with the index in the background. */
   listed: boolean;

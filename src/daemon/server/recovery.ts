@@ -33,21 +33,22 @@ export interface RecoveryReport {
 // `interrupted` (their leftover process groups killed), runs that never started go back in the queue, and a
 // corrupt metadata.json is rebuilt from events.ndjson where it can be, else reported and left untouched.
 // Which runs to look at comes from the runs index (recovery-scope.ts): those it does not call finished.
-export async function recoverRuns(workspace: string, manager: RunManager, graceMs: number, runIds: string[], lineless = new Set<string>()): Promise<RecoveryReport> {
+export async function recoverRuns(workspace: string, manager: RunManager, graceMs: number, runIds: string[]): Promise<RecoveryReport> {
   const report: RecoveryReport = { interrupted: [], requeued: [], adopted: [], rebuilt: [], caughtUp: [], corrupt: [], newer: [] };
-  for (const runId of runIds) await recoverRun(workspace, manager, graceMs, runId, report, lineless.has(runId));
+  for (const runId of runIds) await recoverRun(workspace, manager, graceMs, runId, report);
   return report;
 }
 
 /**
- * Recovers one run (see recoverRuns), and brings its line in the runs index up to date (`found`: its first).
- * False when its folder does not read even now: the index has no line for it.
+ * Recovers one run (see recoverRuns), and brings its line in the runs index up to date. False when its folder does
+ * not read even now: the index has no line for it. A folder found (not made) gets no first-line mark: its id may
+ * be of any time, and only runs made in id order may tell a reader where the newest end (run-listing.ts).
  */
-export async function recoverRun(workspace: string, manager: RunManager, graceMs: number, runId: string, report: RecoveryReport, found = false): Promise<boolean> {
+export async function recoverRun(workspace: string, manager: RunManager, graceMs: number, runId: string, report: RecoveryReport): Promise<boolean> {
   await recoverOne(workspace, manager, graceMs, runId, report);
   if (manager.liveState(runId)) return true;
   const read = await readRun(workspace, runId);
-  if (read.ok) appendIndex(workspace, [indexEntryOf(read.run)], found);
+  if (read.ok) appendIndex(workspace, [indexEntryOf(read.run)]);
   return read.ok;
 }
 

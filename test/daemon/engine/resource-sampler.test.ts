@@ -20,11 +20,12 @@ describe('ResourceSampler', () => {
     clock = 1000;
     sampler.sample();
     expect(seen).toEqual([{ cpu_pct: 150, rss_bytes: 4000 * 4096, cpu_s: 1.5 }]);
-    // A member that exits takes its CPU time with it: no negative CPU.
-    table = [entry(10, 10, 210, 1000)];
+    // Member by member: 11 ended (its last second is gone with it), 10 used 10 ticks, and 13, a compiler that
+    // started since the last pass (make -j), counts all of its 80: 0.9 s.
+    table = [entry(10, 10, 210, 1000), entry(13, 10, 80, 500)];
     clock = 2000;
     sampler.sample();
-    expect(seen.at(-1)).toEqual({ cpu_pct: 0, rss_bytes: 1000 * 4096, cpu_s: 0 });
+    expect(seen.at(-1)).toEqual({ cpu_pct: 90, rss_bytes: 1500 * 4096, cpu_s: 0.9 });
     stop();
   });
 
