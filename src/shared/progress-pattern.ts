@@ -19,10 +19,47 @@ function groupNames(regex: RegExp): string[] {
   return Object.keys(new RegExp(`${regex.source}|`).exec('')?.groups ?? {});
 }
 
+/** Of a frame, the characters a user's pattern is tried on: a progress line is short, and a long one costs. */
+const PATTERN_CHARS = 2048;
+
+/**
+ * Whether a repeated group itself holds a repeat, as in `(\w+\s?)*`: such a pattern can take exponential time on a
+ * line it almost matches, and it runs on the daemon's one thread for every frame a stage prints.
+ */
+function nestedRepeat(source: string): boolean {
+  const open: { repeats: boolean }[] = [];
+  let inClass = false;
+  let last: { repeats: boolean } | null = null;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i++;
+      last = null;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    const repeat = c === '*' || c === '+' || (c === '{' && /^\{\d*,/.test(source.slice(i)));
+    if (repeat) {
+      if (last?.repeats) return true;
+      for (const group of open) group.repeats = true;
+      last = null;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    if (c === '(') open.push({ repeats: false });
+    last = c === ')' ? (open.pop() ?? null) : null;
+  }
+  return false;
+}
+
 /** Why the pattern cannot be used, or null when it can. */
 export function patternProblem(pattern: string): string | null {
   const regex = compile(pattern);
   if (typeof regex === 'string') return regex;
+  if (nestedRepeat(pattern)) return 'progress pattern repeats a group that itself repeats, as (\\w+\\s?)* does: such a pattern can take minutes on one line; write it without the nesting';
   const names = groupNames(regex);
   const unknown = names.find((name) => !GROUPS.includes(name));
   if (unknown) return `progress pattern has a named group "${unknown}": use current and total, or percent, and message`;
@@ -45,7 +82,7 @@ export function createPatternParser(pattern: string): ((text: string) => ParsedP
   const regex = compile(pattern);
   if (typeof regex === 'string' || patternProblem(pattern) !== null) return null;
   return (text) => {
-    const groups = regex.exec(text)?.groups;
+    const groups = regex.exec(text.length > PATTERN_CHARS ? text.slice(0, PATTERN_CHARS) : text)?.groups;
     if (!groups) return null;
     const message = groups.message?.trim() ?? null;
     if (groups.percent !== undefined) {

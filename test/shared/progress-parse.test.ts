@@ -280,6 +280,15 @@ describe('ProgressSpecSchema', () => {
     ]);
   });
 
+  it('refuses a repeated group that itself repeats (exponential on a near miss), and keeps simpler ones', () => {
+    for (const pattern of ['^(\\w+\\s?)*(?<current>\\d+)/(?<total>\\d+)$', '((?<current>\\d+)+)/(?<total>\\d+)', '(?:a|b+){2,}(?<percent>\\d+)%']) {
+      expect(problems({ pattern })).toEqual([expect.stringContaining('repeats a group that itself repeats')]);
+    }
+    for (const pattern of ['(?:step )?(?<current>\\d+) of (?<total>\\d+)', '(?<current>[\\d,]+)/(?<total>[\\d,]+)', '(?<percent>\\d+(?:\\.\\d+)?)%', 'a\\(b+\\)*(?<percent>\\d+)%']) {
+      expect(problems({ pattern })).toEqual([]);
+    }
+  });
+
   it('refuses anything else', () => {
     expect(problems('tqdm')).toEqual([expect.stringContaining('"auto"')]);
     expect(problems({ pattern: '(?<percent>\\d+)%', flags: 'i' })).toEqual(['flags: unknown key']);
