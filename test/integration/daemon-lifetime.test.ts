@@ -69,7 +69,8 @@ describe('the daemon process', () => {
     const pid = await startDaemon(ws);
     const runId = await startRun(ws, 'slow');
     const run = await waitForRun(ws, runId, 'to be running', (r) => r.stages[0]?.pgid !== undefined);
-    await rm(ws, { recursive: true, force: true });
+    // As `rm -rf` does, again when the live daemon made a file in a folder between its listing and its removal.
+    await rm(ws, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     await waitFor('the daemon to stop', () => !isAlive(pid), 15_000);
     await waitFor('the stage to stop', () => !isAlive(run.stages[0]?.pgid as number), 5000);
   });
