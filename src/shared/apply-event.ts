@@ -75,7 +75,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
       // Progress is activity: it ends a stall as output does.
       return withStage(state, event.stage, (s) => ({
         ...s,
-        progress: { current: event.current, total: event.total, message: event.message, at, rate_per_s: event.rate_per_s ?? null, remaining_ms: event.remaining_ms ?? null },
+        progress: { current: event.current, total: event.total, message: event.message, at, rate_per_s: event.rate_per_s ?? null, remaining_ms: event.remaining_ms ?? null, unit: event.unit ?? null },
         silent_since: null,
       }));
     case 'stage.stalled':

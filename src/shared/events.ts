@@ -31,6 +31,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     /** Read from a program's output (not `::pipe:progress`): its own rate and time left, where it prints them. */
     rate_per_s: z.number().nullable().optional(),
     remaining_ms: z.number().nullable().optional(),
+    /** 'ms': the count is media time in milliseconds (ffmpeg). Any other unit a later version adds is shown as a count. */
+    unit: z.string().max(16).nullable().optional(),
   }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.cost'), usd: z.number() }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.checkpoint'), data: z.record(z.string(), z.unknown()) }),

@@ -42,6 +42,8 @@ export const Progress = z.object({
   /** The program's own rate (in current's units a second) and time left, where it prints them (tqdm, pip, ffmpeg). */
   rate_per_s: z.number().nullable().default(null),
   remaining_ms: z.number().nullable().default(null),
+  /** 'ms': current and total are media time in milliseconds (ffmpeg's `time=`), shown as `0:05/0:06`. */
+  unit: z.string().max(16).nullable().default(null),
 });
 export type Progress = z.infer<typeof Progress>;
 

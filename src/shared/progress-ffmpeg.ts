@@ -25,7 +25,8 @@ export function createFfmpegParser(): FfmpegParser {
   const measured = (doneMs: number): ParsedProgress | null => {
     const left = durationMs === null || !speed ? null : Math.max(0, durationMs - doneMs) / speed;
     // speed has at most 3 decimals; rounding keeps 0.0142x from becoming 14.200000000000001 ms/s.
-    return progressOf(doneMs, durationMs, null, speed === null ? null : Math.round(speed * 1e6) / 1e3, left);
+    const progress = progressOf(doneMs, durationMs, null, speed === null ? null : Math.round(speed * 1e6) / 1e3, left);
+    return progress && { ...progress, unit: 'ms' };
   };
 
   return (text) => {

@@ -34,6 +34,8 @@ export interface ParsedProgress {
   message: string | null;
   rate_per_s: number | null;
   remaining_ms: number | null;
+  /** 'ms': current and total are media time in milliseconds (ffmpeg), shown as a clock and the rate as a speed. */
+  unit?: 'ms';
 }
 
 export interface ProgressParser {

@@ -22,18 +22,35 @@ export function countText(n: number): string {
 
 const trim = (n: number, places: number): string => n.toFixed(places).replace(/\.?0+$/, '');
 
-/** `45/100`, or `45` when the total is unknown. */
-export const progressCount = (p: Pick<Progress, 'current' | 'total'>): string => (p.total === null ? countText(p.current) : `${countText(p.current)}/${countText(p.total)}`);
+type Counted = Pick<Progress, 'current' | 'total'> & { unit?: string | null };
 
-/** `4.5/s` (a rate under one a second reads as `12s each`), or null when the program printed none. */
-export function rateText(rate: number | null): string | null {
+/** `45/100`, or `45` when the total is unknown; media time as a clock (`1:05/4:10`). */
+export function progressCount(p: Counted): string {
+  const text = p.unit === 'ms' ? clockText : countText;
+  return p.total === null ? text(p.current) : `${text(p.current)}/${text(p.total)}`;
+}
+
+/** Media time as a player shows it: `0:05`, `12:40`, `1:02:03`. */
+export function clockText(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}
+
+/**
+ * `4.5/s` (a rate under one a second reads as `12s each`), or null when the program printed none. Media time a
+ * second is a speed, as ffmpeg says it: `0.99x`.
+ */
+export function rateText(rate: number | null, unit: string | null = null): string | null {
   if (rate === null || !Number.isFinite(rate) || rate <= 0) return null;
+  if (unit === 'ms') return `${trim(rate / 1000, rate >= 10_000 ? 1 : 2)}x`;
   return rate >= 1 ? `${countText(Number(rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)))}/s` : `${trim(1 / rate, 1)}s each`;
 }
 
 /** Bar, count and rate: `████░░░░ 45/100 4.5/s`; no bar for an unknown total. */
-export function progressText(p: Pick<Progress, 'current' | 'total' | 'rate_per_s'>, barWidth: number, ascii = false): string {
-  const parts = [p.total === null ? null : progressBar(p.current, p.total, barWidth, ascii), progressCount(p), rateText(p.rate_per_s)];
+export function progressText(p: Counted & Pick<Progress, 'rate_per_s'>, barWidth: number, ascii = false): string {
+  const parts = [p.total === null ? null : progressBar(p.current, p.total, barWidth, ascii), progressCount(p), rateText(p.rate_per_s, p.unit)];
   return parts.filter((part) => part !== null).join(' ');
 }
 

@@ -139,7 +139,7 @@ describe('applyEvent', () => {
   it('records progress and estimates the stage ETA from its rate so far', () => {
     const state = upTo(4);
     // 2 of 10 done in 4 s: 8 left at 2 s each.
-    expect(stage(state, 0).progress).toEqual({ current: 2, total: 10, message: 'Synthesizing segments', at: t(5), rate_per_s: null, remaining_ms: null });
+    expect(stage(state, 0).progress).toEqual({ current: 2, total: 10, message: 'Synthesizing segments', at: t(5), rate_per_s: null, remaining_ms: null, unit: null });
     expect(stage(state, 0).eta_ms).toBe(16_000);
     // No stage has finished yet, so the run's ETA cannot count the two pending stages.
     expect(state.eta_ms).toBeNull();

@@ -17,7 +17,7 @@ function stage(over: Partial<StageState> = {}): StageState {
 }
 const running = (over: Partial<StageState> = {}): StageState =>
   stage({ status: 'running', attempts: 1, started_at: iso(0), attempt_started_at: iso(0), ...over });
-const progress = (current: number, total: number | null, s: number, remaining_ms: number | null = null) => ({ current, total, message: null, at: iso(s), rate_per_s: null, remaining_ms });
+const progress = (current: number, total: number | null, s: number, remaining_ms: number | null = null) => ({ current, total, message: null, at: iso(s), rate_per_s: null, remaining_ms, unit: null });
 
 function run(stages: StageState[], status: RunMetadata['status'] = 'running'): RunMetadata {
   return {

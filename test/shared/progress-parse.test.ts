@@ -168,15 +168,18 @@ describe('pip', () => {
 });
 
 describe('ffmpeg', () => {
+  // Media time: the row shows it as a clock (0:02/0:05) and the rate as a speed (0.97x).
+  const media = (current: number, total: number | null, rest: Partial<ParsedProgress> = {}): ParsedProgress => reading(current, total, { ...rest, unit: 'ms' });
+
   it('measures time= in milliseconds against the Duration printed before it', () => {
     const all = readings('ffmpeg-file.stderr');
     // The header says nothing; each stats frame is one reading.
     expect(all).toHaveLength(framesOf('ffmpeg-file.stderr').filter((f) => f.includes(' time=')).length);
     expect(at(all, 0, 5, -1).map((r) => r?.[1])).toEqual([
-      reading(40, 5000, { rate_per_s: 502, remaining_ms: 9880 }),
-      reading(2550, 5000, { rate_per_s: 973, remaining_ms: 2518 }),
+      media(40, 5000, { rate_per_s: 502, remaining_ms: 9880 }),
+      media(2550, 5000, { rate_per_s: 973, remaining_ms: 2518 }),
       // time=00:00:05.01, a frame past the 5.00 s Duration: held at the total.
-      reading(5000, 5000, { rate_per_s: 989, remaining_ms: 0 }),
+      media(5000, 5000, { rate_per_s: 989, remaining_ms: 0 }),
     ]);
     expect(all[5]?.[0]).toBe('frame=   64 fps= 24 q=2.0 size=       0kB time=00:00:02.55 bitrate=   0.1kbits/s speed=0.973x');
   });
@@ -184,13 +187,13 @@ describe('ffmpeg', () => {
   it('reads its coloured terminal output the same way', () => {
     const all = readings('ffmpeg-file.tty');
     expect(all).toHaveLength(11);
-    expect(all.at(-1)?.[1]).toEqual(reading(5000, 5000, { rate_per_s: 993, remaining_ms: 0 }));
+    expect(all.at(-1)?.[1]).toEqual(media(5000, 5000, { rate_per_s: 993, remaining_ms: 0 }));
   });
 
   it('gives a null total for a generated input, which has no Duration', () => {
     expect(readings('ffmpeg-lavfi.stderr').map(([, p]) => p)).toEqual([
-      reading(0, null, { rate_per_s: 14.2 }),
-      reading(5010, null, { rate_per_s: 37_100 }),
+      media(0, null, { rate_per_s: 14.2 }),
+      media(5010, null, { rate_per_s: 37_100 }),
     ]);
   });
 
@@ -198,12 +201,12 @@ describe('ffmpeg', () => {
     const stdout = readings('ffmpeg-progress.stderr', 'ffmpeg-progress.stdout').filter(([frame]) => frame.startsWith('progress='));
     expect(stdout).toHaveLength(11);
     expect(at(stdout, 0, 5, -1)).toEqual([
-      ['progress=continue', reading(46, 5000, { rate_per_s: 478, remaining_ms: 10_364 })],
-      ['progress=continue', reading(2554, 5000, { rate_per_s: 972, remaining_ms: 2516 })],
-      ['progress=end', reading(5000, 5000, { rate_per_s: 994, remaining_ms: 0 })],
+      ['progress=continue', media(46, 5000, { rate_per_s: 478, remaining_ms: 10_364 })],
+      ['progress=continue', media(2554, 5000, { rate_per_s: 972, remaining_ms: 2516 })],
+      ['progress=end', media(5000, 5000, { rate_per_s: 994, remaining_ms: 0 })],
     ]);
     // Without the header the blocks still count, with no total.
-    expect(readings('ffmpeg-progress.stdout').at(-1)?.[1]).toEqual(reading(5016, null, { rate_per_s: 994 }));
+    expect(readings('ffmpeg-progress.stdout').at(-1)?.[1]).toEqual(media(5016, null, { rate_per_s: 994 }));
   });
 
   it('starts again at each header, as when a stage runs ffmpeg once per file', () => {
@@ -220,11 +223,11 @@ describe('ffmpeg', () => {
       ),
     ).toEqual([
       null,
-      reading(30_000, 60_000, { rate_per_s: 2000, remaining_ms: 15_000 }),
+      media(30_000, 60_000, { rate_per_s: 2000, remaining_ms: 15_000 }),
       null,
-      reading(30_000, null),
+      media(30_000, null),
       null,
-      reading(1500, null),
+      media(1500, null),
     ]);
   });
 });

@@ -17,4 +17,10 @@ describe('progress text', () => {
     expect(rateText(1 / 1.5)).toBe('1.5s each');
     expect(rateText(null)).toBeNull();
   });
+
+  it('shows ffmpeg’s media time as a clock and its rate as a speed', () => {
+    expect(progressText({ current: 5000, total: 6000, rate_per_s: 990, unit: 'ms' }, 4, true)).toBe('###- 0:05/0:06 0.99x');
+    expect(progressCount({ current: 3_723_000, total: null, unit: 'ms' })).toBe('1:02:03');
+    expect(rateText(24_500, 'ms')).toBe('24.5x');
+  });
 });

@@ -25,7 +25,7 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
   for (const s of run.stages) {
     const attempts = s.attempts > 1 ? ` attempts ${s.attempts}/${s.max_attempts}` : '';
     const took = s.duration_ms !== null ? ` ${formatDuration(s.duration_ms)}` : '';
-    const progress = s.progress ? ` ${[progressCount(s.progress), rateText(s.progress.rate_per_s)].filter(Boolean).join(' ')}` : '';
+    const progress = s.progress ? ` ${[progressCount(s.progress), rateText(s.progress.rate_per_s, s.progress.unit)].filter(Boolean).join(' ')}` : '';
     const error = s.error ? `  ${s.error.code}: ${s.error.message}` : '';
     const active = s.status === 'running' || s.status === 'retrying';
     const eta = active ? ` ${etaText(stageRemainingMs(s, now))}` : s.status === 'pending' && s.expected_ms !== null ? ` usually ${formatDuration(s.expected_ms)}` : '';

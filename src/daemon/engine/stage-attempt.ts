@@ -44,12 +44,13 @@ export interface AttemptInput {
 }
 
 /** A progress reading, from a `::pipe:progress` line or read from the program's own bar. */
-type Reading = { current: number; total: number | null; message: string | null; rate_per_s?: number | null; remaining_ms?: number | null };
+type Reading = { current: number; total: number | null; message: string | null; rate_per_s?: number | null; remaining_ms?: number | null; unit?: 'ms' };
 
 // The program's own rate and time left go in the event only when it printed them.
-const rateOf = (p: Reading): { rate_per_s?: number; remaining_ms?: number } => ({
+const rateOf = (p: Reading): { rate_per_s?: number; remaining_ms?: number; unit?: 'ms' } => ({
   ...(p.rate_per_s != null ? { rate_per_s: p.rate_per_s } : {}),
   ...(p.remaining_ms != null ? { remaining_ms: p.remaining_ms } : {}),
+  ...(p.unit ? { unit: p.unit } : {}),
 });
 
 /** Longest progress message kept: a row shows far less, and metadata.json keeps it on every write. */
