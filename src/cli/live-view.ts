@@ -111,7 +111,7 @@ function stageRow(stage: StageState, now: number): string {
   } else if (stage.status === 'running') {
     if (stage.attempts > 1) parts.push(`attempt ${stage.attempts} of ${stage.max_attempts}`);
     if (stage.progress) parts.push(progressText(stage.progress, 16));
-    const used = resourcesText(stage.resources, true);
+    const used = resourcesText(stage.resources, true, stage.job);
     if (used) parts.push(used);
     if (stage.started_at) parts.push(formatDuration(since(stage.started_at, now)));
     if (stage.progress?.message) parts.push(stage.progress.message);

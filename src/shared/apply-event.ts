@@ -91,6 +91,8 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
           rss_bytes: event.rss_bytes,
           peak_rss_bytes: Math.max(event.peak_rss_bytes, s.resources?.peak_rss_bytes ?? 0),
           cpu_s: event.cpu_s,
+          gpu_bytes: event.gpu_bytes ?? null,
+          peak_gpu_bytes: maxOrNull(event.peak_gpu_bytes ?? null, s.resources?.peak_gpu_bytes ?? null),
         },
       }));
     case 'stage.warned':
@@ -212,3 +214,6 @@ function withStage(
 }
 
 const round6 = (n: number): number => Math.round(n * 1e6) / 1e6;
+
+/** The larger of two readings, either of which may be missing. */
+const maxOrNull = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));

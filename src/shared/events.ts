@@ -74,6 +74,9 @@ export const RunEvent = z.discriminatedUnion('type', [
     rss_bytes: z.number().min(0),
     peak_rss_bytes: z.number().min(0),
     cpu_s: z.number().min(0),
+    /** Where `nvidia-smi` answers: GPU memory its processes hold now, and held at most this attempt. */
+    gpu_bytes: z.number().min(0).nullable().optional(),
+    peak_gpu_bytes: z.number().min(0).nullable().optional(),
   }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.stalled'), silent_ms: z.number().min(0) }),
   z.object({ ...Base, ...StageRef, type: z.literal('stage.unstalled'), silent_ms: z.number().min(0) }),

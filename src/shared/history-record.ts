@@ -15,6 +15,8 @@ export const HistoryRecord = z.object({
   /** Its last attempt's most resident memory and CPU time, where they were measured (local stages). */
   peak_rss_bytes: z.number().nullable().optional(),
   cpu_s: z.number().nullable().optional(),
+  /** The most GPU memory it held, where nvidia-smi answered. */
+  peak_gpu_bytes: z.number().nullable().optional(),
 });
 export type HistoryRecord = z.infer<typeof HistoryRecord>;
 
@@ -37,6 +39,7 @@ export function stageRecord(run: RunMetadata, stage: StageState): HistoryRecord 
     error_code: stage.error?.code ?? null,
     ended_at: stage.ended_at,
     ...(stage.resources ? { peak_rss_bytes: stage.resources.peak_rss_bytes, cpu_s: stage.resources.cpu_s } : {}),
+    ...(stage.resources?.peak_gpu_bytes != null ? { peak_gpu_bytes: stage.resources.peak_gpu_bytes } : {}),
   };
 }
 

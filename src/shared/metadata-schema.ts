@@ -29,6 +29,9 @@ export const Resources = z.object({
   /** The most resident memory the attempt's group held at once, and the CPU time it used, as far as measured. */
   peak_rss_bytes: z.number().min(0),
   cpu_s: z.number().min(0),
+  /** GPU memory its processes hold now and held at most, where `nvidia-smi` answers; null elsewhere. */
+  gpu_bytes: z.number().min(0).nullable().default(null),
+  peak_gpu_bytes: z.number().min(0).nullable().default(null),
 });
 export type Resources = z.infer<typeof Resources>;
 

@@ -1,5 +1,5 @@
 import { formatBytes } from './bytes.js';
-import type { Progress, Resources } from './metadata-schema.js';
+import type { Job, Progress, Resources } from './metadata-schema.js';
 import { progressBar } from './status-symbols.js';
 
 // How a stage's progress reads in a row: its bar (when the total is known), its count, and the program's own rate
@@ -55,10 +55,14 @@ export function progressText(p: Counted & Pick<Progress, 'rate_per_s'>, barWidth
 }
 
 /**
- * A stage's memory and CPU: `2.1 GiB 180%` while it runs (its whole process group), `peak 2.3 GiB, 41s CPU` once it
- * ended; null before it was measured.
+ * A stage's memory and CPU: `2.1 GiB 180%` while it runs (its whole process group; `gpu 3.2 GiB` after it where
+ * nvidia-smi saw its processes hold GPU memory), `peak 2.3 GiB, 41s CPU` once it ended; null before it was
+ * measured, except for a stage running elsewhere (a RUNNING Slurm job) with nothing to measure it by:
+ * `mem unknown`, so an empty place is not read as "uses nothing".
  */
-export function resourcesText(r: Resources | null, running: boolean): string | null {
-  if (!r) return null;
-  return running ? `${formatBytes(r.rss_bytes)} ${Math.round(r.cpu_pct)}%` : `peak ${formatBytes(r.peak_rss_bytes)}, ${countText(Math.round(r.cpu_s * 10) / 10)}s CPU`;
+export function resourcesText(r: Resources | null, running: boolean, job: Pick<Job, 'state'> | null = null): string | null {
+  if (!r) return running && job?.state === 'RUNNING' ? 'mem unknown' : null;
+  const gpu = r.peak_gpu_bytes ? `gpu ${formatBytes(running ? (r.gpu_bytes ?? 0) : r.peak_gpu_bytes)}` : null;
+  if (running) return [formatBytes(r.rss_bytes), `${Math.round(r.cpu_pct)}%`, gpu].filter(Boolean).join(' ');
+  return [`peak ${formatBytes(r.peak_rss_bytes)}`, gpu, `${countText(Math.round(r.cpu_s * 10) / 10)}s CPU`].filter(Boolean).join(', ');
 }

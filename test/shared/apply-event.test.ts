@@ -406,7 +406,7 @@ describe('resources', () => {
   it('keeps the running stage’s latest reading and the attempt’s peak, and starts over with the next attempt', () => {
     const measured = fold([reading(13, 300, 300, 2), reading(14, 100, 100, 4)], upTo(12));
     // A later reading's own peak is lower (a sampler that started late): the peak already seen stands.
-    expect(stage(measured, 1).resources).toEqual({ cpu_pct: 150, rss_bytes: 100 * MB, peak_rss_bytes: 300 * MB, cpu_s: 4 });
+    expect(stage(measured, 1).resources).toEqual({ cpu_pct: 150, rss_bytes: 100 * MB, peak_rss_bytes: 300 * MB, cpu_s: 4, gpu_bytes: null, peak_gpu_bytes: null });
     const next = fold([ev(15, 21, { type: 'stage.started', stage: 1, attempt: 2, pgid: 5002 })], measured);
     expect(stage(next, 1).resources).toBeNull();
   });

@@ -32,7 +32,7 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
     const job = s.job ? ` [slurm job ${s.job.id} ${s.job.state}${s.job.reason ? ` (${s.job.reason})` : ''}]` : '';
     const warned = s.malformed_lines > 0 ? `  (${malformedText(s.malformed_lines)}: see its log)` : '';
     const stalled = stallText(s, now);
-    const used = resourcesText(s.resources, s.status === 'running');
+    const used = resourcesText(s.resources, s.status === 'running', s.job);
     lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${used ? `  ${used}` : ''}${stalled ? `  ${stalled}` : ''}${error}${warned}`);
   }
   for (const e of run.entities) lines.push(`  entity ${e.filename}${e.stage ? ` (${e.stage})` : ''}`);

@@ -1,4 +1,4 @@
-import type { Job } from '../../shared/metadata-schema.js';
+import type { Job, Resources } from '../../shared/metadata-schema.js';
 import type { SlurmSpec } from '../../shared/pipeline-schema.js';
 
 // Where and how a stage's process runs. The runner sees only this, so a cluster executor (Slurm) can stand in
@@ -20,6 +20,11 @@ export interface StageLaunch {
   files?: { dir: string; stem: string };
   /** A cluster job's id and each change of its state, as the executor learns them. */
   onJob?: (job: Job) => void;
+  /**
+   * What the stage uses, for an executor that measures it itself (a Slurm job, from sstat); a local stage's process
+   * group is measured from /proc by the runner instead.
+   */
+  onResources?: (usage: Resources) => void;
   /** Slurm's options for the job (partition, time, cpus, mem, more sbatch arguments). */
   slurm?: SlurmSpec;
 }

@@ -1,3 +1,4 @@
+import { GpuWatch } from './gpu-usage.js';
 import { CLK_TCK, PAGE_BYTES, type ProcEntry, readProcTable } from './proc-table.js';
 
 // What each running stage uses: the CPU and resident memory of its whole process group (the stage, its children,
@@ -10,6 +11,8 @@ export interface GroupUsage {
   rss_bytes: number;
   /** CPU time the group used over the interval, in seconds. */
   cpu_s: number;
+  /** GPU memory its members hold, by nvidia-smi's last answer; null where nvidia-smi does not answer. */
+  gpu_bytes: number | null;
 }
 
 type Watcher = (usage: GroupUsage) => void;
@@ -27,6 +30,7 @@ export class ResourceSampler {
     private readonly everyMs = 1000,
     private readonly read: () => ProcEntry[] | null = readProcTable,
     private readonly now: () => number = () => performance.now(),
+    private readonly gpu: Pick<GpuWatch, 'poll'> | null = new GpuWatch(),
   ) {}
 
   /** Calls `fn` with the group's usage about once every `everyMs` while it is watched. */
@@ -69,6 +73,7 @@ export class ResourceSampler {
       else members.set(p.pgrp, [p]);
     }
     const at = this.now();
+    const gpu = this.gpu?.poll() ?? null;
     for (const [pgid, group] of this.groups) {
       const now = members.get(pgid) ?? [];
       const ticks = new Map(now.map((p) => [p.pid, p.ticks]));
@@ -79,7 +84,8 @@ export class ResourceSampler {
       for (const p of now) used += Math.max(0, p.ticks - (last.ticks.get(p.pid) ?? 0));
       const seconds = used / CLK_TCK;
       const pages = now.reduce((sum, p) => sum + p.rssPages, 0);
-      const usage = { cpu_pct: Math.round((seconds / ((at - last.at) / 1000)) * 100), rss_bytes: pages * PAGE_BYTES, cpu_s: seconds };
+      const gpuBytes = gpu === null ? null : now.reduce((sum, p) => sum + (gpu.get(p.pid) ?? 0), 0);
+      const usage = { cpu_pct: Math.round((seconds / ((at - last.at) / 1000)) * 100), rss_bytes: pages * PAGE_BYTES, cpu_s: seconds, gpu_bytes: gpuBytes };
       for (const fn of group.watchers) fn(usage);
     }
   }

@@ -147,6 +147,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       if (job.state === 'RUNNING') stall?.resume();
       else stall?.pause();
     },
+    onResources: (usage) => recorder.emit({ type: 'stage.resources', stage: ctx.index, ...usage }),
     slurm: input.slurm,
   };
   let proc: StageProcess;

@@ -19,13 +19,22 @@ export function trackResources(pgid: number, emit: (r: Resources) => void, sampl
   let latest: Resources | null = null;
   let cpuS = 0;
   let peak = 0;
+  let peakGpu: number | null = null;
   // Stages started together would say their readings again in the same second, every ten: spread them out.
   const resay = RESAY_MS * (0.75 + Math.random() * 0.5);
   const unwatch = sampler.watch(pgid, (usage) => {
     const at = now();
     cpuS += usage.cpu_s;
     peak = Math.max(peak, usage.rss_bytes);
-    latest = { cpu_pct: usage.cpu_pct, rss_bytes: usage.rss_bytes, peak_rss_bytes: peak, cpu_s: Math.round(cpuS * 10) / 10 };
+    if (usage.gpu_bytes !== null) peakGpu = Math.max(peakGpu ?? 0, usage.gpu_bytes);
+    latest = {
+      cpu_pct: usage.cpu_pct,
+      rss_bytes: usage.rss_bytes,
+      peak_rss_bytes: peak,
+      cpu_s: Math.round(cpuS * 10) / 10,
+      gpu_bytes: usage.gpu_bytes,
+      peak_gpu_bytes: peakGpu,
+    };
     if (said === null || moved(said, latest) || at - saidAt >= resay) {
       emit(latest);
       said = latest;
@@ -42,5 +51,6 @@ export function trackResources(pgid: number, emit: (r: Resources) => void, sampl
 
 function moved(said: Resources, now: Resources): boolean {
   const memory = Math.abs(now.rss_bytes - said.rss_bytes) > 0.05 * Math.max(said.rss_bytes, 1 << 20);
-  return memory || Math.abs(now.cpu_pct - said.cpu_pct) >= 10 || now.peak_rss_bytes > said.peak_rss_bytes * 1.05;
+  const gpu = Math.abs((now.gpu_bytes ?? 0) - (said.gpu_bytes ?? 0)) > 0.05 * Math.max(said.gpu_bytes ?? 0, 1 << 20);
+  return memory || gpu || Math.abs(now.cpu_pct - said.cpu_pct) >= 10 || now.peak_rss_bytes > said.peak_rss_bytes * 1.05;
 }

@@ -31,7 +31,7 @@ export function StageRow({ stage, selected, width, now }: StageRowProps) {
   if (stage.status === 'running' && stage.progress) {
     parts.push(progressText(stage.progress, 12, display.ascii));
   }
-  const used = stage.status === 'running' ? resourcesText(stage.resources, true) : null;
+  const used = stage.status === 'running' ? resourcesText(stage.resources, true, stage.job) : null;
   if (used) parts.push(used);
   if (stage.status === 'running' && stage.started_at) parts.push(formatDuration(now - Date.parse(stage.started_at)));
   else if (stage.duration_ms !== null) parts.push(formatDuration(stage.duration_ms));

@@ -10,7 +10,7 @@ describe('ResourceSampler', () => {
   it('sums a process group’s members, CPU from the second pass on, zombies and other groups left out', () => {
     let table: ProcEntry[] = [entry(10, 10, 100, 1000), entry(11, 10, 50, 2000), entry(20, 20, 999, 9999)];
     let clock = 0;
-    const sampler = new ResourceSampler(1000, () => table, () => clock);
+    const sampler = new ResourceSampler(1000, () => table, () => clock, null);
     const seen: GroupUsage[] = [];
     const stop = sampler.watch(10, (u) => seen.push(u));
     sampler.sample();
@@ -19,14 +19,28 @@ describe('ResourceSampler', () => {
     table = [entry(10, 10, 200, 1000), entry(11, 10, 100, 3000), entry(12, 10, 500, 50, 'Z'), entry(20, 20, 2000, 9999)];
     clock = 1000;
     sampler.sample();
-    expect(seen).toEqual([{ cpu_pct: 150, rss_bytes: 4000 * 4096, cpu_s: 1.5 }]);
+    expect(seen).toEqual([{ cpu_pct: 150, rss_bytes: 4000 * 4096, cpu_s: 1.5, gpu_bytes: null }]);
     // Member by member: 11 ended (its last second is gone with it), 10 used 10 ticks, and 13, a compiler that
     // started since the last pass (make -j), counts all of its 80: 0.9 s.
     table = [entry(10, 10, 210, 1000), entry(13, 10, 80, 500)];
     clock = 2000;
     sampler.sample();
-    expect(seen.at(-1)).toEqual({ cpu_pct: 90, rss_bytes: 1500 * 4096, cpu_s: 0.9 });
+    expect(seen.at(-1)).toEqual({ cpu_pct: 90, rss_bytes: 1500 * 4096, cpu_s: 0.9, gpu_bytes: null });
     stop();
+  });
+
+  it('adds the GPU memory nvidia-smi gave for the group’s members, and 0 for a group holding none', () => {
+    const table = [entry(10, 10, 0, 10), entry(11, 10, 0, 10), entry(20, 20, 0, 10)];
+    let clock = 0;
+    const gpu = new Map([[11, 3 * 1024 ** 3], [99, 1024 ** 3]]);
+    const sampler = new ResourceSampler(1000, () => table, () => clock, { poll: () => gpu });
+    const seen = new Map<number, (number | null)[]>();
+    const stops = [10, 20].map((g) => sampler.watch(g, (u) => seen.set(g, [...(seen.get(g) ?? []), u.gpu_bytes])));
+    sampler.sample();
+    clock = 1000;
+    sampler.sample();
+    expect(Object.fromEntries(seen)).toEqual({ 10: [3 * 1024 ** 3], 20: [0] });
+    for (const stop of stops) stop();
   });
 
   it('measures a real process group: a grandchild holding about 200 MB', async () => {

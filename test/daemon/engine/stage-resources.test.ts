@@ -11,7 +11,7 @@ describe('trackResources', () => {
   it('says a reading when it moves, keeps the peak and CPU seconds, and says the last one when stopped', () => {
     let table = proc(0, 100);
     let clock = 0;
-    const sampler = new ResourceSampler(1000, () => table, () => clock);
+    const sampler = new ResourceSampler(1000, () => table, () => clock, null);
     const said: Resources[] = [];
     const tracking = trackResources(7, (r) => said.push(r), sampler, () => clock);
     const tick = (ticks: number, rssMb: number): void => {
@@ -31,6 +31,24 @@ describe('trackResources', () => {
     ]);
     tick(300, 121);
     tracking.stop();
-    expect(said.at(-1)).toEqual({ cpu_pct: 0, rss_bytes: 121 * MB, peak_rss_bytes: 300 * MB, cpu_s: 3 });
+    expect(said.at(-1)).toEqual({ cpu_pct: 0, rss_bytes: 121 * MB, peak_rss_bytes: 300 * MB, cpu_s: 3, gpu_bytes: null, peak_gpu_bytes: null });
+  });
+
+  it('keeps the GPU peak beside the memory one, and says a GPU reading that moved', () => {
+    const gpu = new Map([[7, 1000 * MB]]);
+    let clock = 0;
+    const sampler = new ResourceSampler(1000, () => proc(0, 100), () => clock, { poll: () => gpu });
+    const said: Resources[] = [];
+    const tracking = trackResources(7, (r) => said.push(r), sampler, () => clock);
+    for (const mb of [1000, 4000, 500]) {
+      gpu.set(7, mb * MB);
+      clock += 1000;
+      sampler.sample();
+    }
+    tracking.stop();
+    expect(said.map((r) => [r.gpu_bytes, r.peak_gpu_bytes].map((b) => (b ?? 0) / MB))).toEqual([
+      [4000, 4000],
+      [500, 4000],
+    ]);
   });
 });
