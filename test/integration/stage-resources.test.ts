@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunMetadata } from '../../src/shared/metadata-schema.js';
@@ -37,5 +37,21 @@ describe('live resources per stage', () => {
       return typeof peak === 'number';
     });
     expect(peak).toBeGreaterThanOrEqual(200 * MB);
+  });
+
+  it('adds the GPU memory nvidia-smi says the stage’s processes hold (a stand-in nvidia-smi on the daemon’s PATH)', async () => {
+    const ws = await tempWorkspace({ gpu: `stages:\n  - id: train\n    run: 'echo $$ > gpu.pid; sleep 6'\n` });
+    // Answers as the real one does: one `pid, MiB` line per process on a GPU; the stage's shell holds 3 GiB.
+    const bin = path.join(ws, 'fake-bin');
+    mkdirSync(bin);
+    writeFileSync(path.join(bin, 'nvidia-smi'), `#!/bin/sh\n[ -f "${ws}/gpu.pid" ] && echo "$(cat "${ws}/gpu.pid"), 3072"\nexit 0\n`);
+    chmodSync(path.join(bin, 'nvidia-smi'), 0o755);
+    await startDaemon(ws, [], { PATH: `${bin}:${process.env.PATH}` });
+    const id = await startRun(ws, 'gpu');
+    await waitForRun(ws, id, 'to see 3 GiB of GPU memory', (r) => r.stages[0]?.resources?.gpu_bytes === 3072 * MB, 20_000);
+    const status = await cli(['status', id, '--workspace', ws]);
+    expect(String(status.stdout)).toMatch(/train\s+running.*\d+%.* gpu 3 GiB/);
+    const ended = await waitForRun(ws, id, 'to end', (r) => r.status === 'succeeded', 30_000);
+    expect(ended.stages[0]?.resources?.peak_gpu_bytes).toBe(3072 * MB);
   });
 });
