@@ -154,6 +154,10 @@ describe('StatsView', () => {
     expect(lines[1]).toMatch(/usually 100ms \(slow\) +▁▃▆█ +250 MiB$/);
     expect(lines).toHaveLength(7);
     expect(lines[2]).not.toMatch(/MiB/);
+    // In an 80-column terminal the memory still shows, beside shorter sparklines.
+    const narrow = frame(<StatsView run={run} stats={stats} width={80} now={NOW} />).split('\n');
+    expect(narrow[1]).toMatch(/^✔ prepare +█+ +1\.0s \S{4} +~100ms \(slow\) +▁▃▆█ +250 MiB$/);
+    expect(narrow.every((line) => line.length <= 80)).toBe(true);
   });
 });
 

@@ -31,7 +31,10 @@ export function StatsView({ run, stats, width, now }: StatsViewProps) {
   // Room right of the bar: the duration, the sparkline, and "usually 12m 30s (slow)"; then, where stages' memory was
   // measured, its recent peaks and the usual one ("▂▃▅▂ 212 MiB").
   const memory = stats !== null && [...stats.values()].some((st) => st.recent_peak_rss_bytes.length > 0);
-  const right = 2 + 8 + 1 + SPARK + 1 + 22 + (memory ? MEM_SPARK + 10 : 0);
+  // Under 100 columns (an 80-column SSH window) the memory still fits: shorter sparklines, `~12m 30s` for the usual.
+  const compact = memory && width < 100;
+  const [spark, memSpark, usualWidth] = compact ? [8, 6, 16] : [SPARK, MEM_SPARK, 22];
+  const right = 2 + 8 + 1 + spark + 1 + usualWidth + (memory ? memSpark + 10 : 0);
   const bar = Math.max(10, width - LABEL - right);
   return (
     <Box flexDirection="column">
@@ -43,12 +46,12 @@ export function StatsView({ run, stats, width, now }: StatsViewProps) {
         const line = start !== null && end !== null ? timelineBar(start, end, from, to, bar, display.ascii) : '';
         const st = stats?.get(s.id);
         const slow = took !== null && st?.p90_ms != null && st.runs >= 3 && took > st.p90_ms;
-        const usual = st?.median_ms != null ? `usually ${formatDuration(st.median_ms)}` : st?.runs ? `failed ${st.failed} of ${st.runs}` : stats ? 'no history' : '';
-        const spark = st ? sparkline(st.recent_ms.slice(-SPARK), display.ascii) : '';
-        const peaks = memory && st?.median_peak_rss_bytes != null ? `  ${sparkline(st.recent_peak_rss_bytes.slice(-MEM_SPARK), display.ascii).padEnd(MEM_SPARK)} ${formatBytes(st.median_peak_rss_bytes)}` : '';
+        const usual = st?.median_ms != null ? `${compact ? '~' : 'usually '}${formatDuration(st.median_ms)}` : st?.runs ? `failed ${st.failed} of ${st.runs}` : stats ? 'no history' : '';
+        const durations = st ? sparkline(st.recent_ms.slice(-spark), display.ascii) : '';
+        const peaks = memory && st?.median_peak_rss_bytes != null ? `  ${sparkline(st.recent_peak_rss_bytes.slice(-memSpark), display.ascii).padEnd(memSpark)} ${formatBytes(st.median_peak_rss_bytes)}` : '';
         return (
           <Text key={s.id} color={slow ? toneColor(display, 'bad') : undefined}>
-            {cut(`${statusSymbol(s.status, display.ascii)} ${s.id.slice(0, LABEL - 3).padEnd(LABEL - 2)}${line.padEnd(bar)}  ${(took === null ? '' : formatDuration(took)).padStart(8)} ${spark.padEnd(SPARK)} ${`${usual}${slow ? ' (slow)' : ''}`.padEnd(memory ? 22 : 0)}${peaks}`, width, g.ellipsis)}
+            {cut(`${statusSymbol(s.status, display.ascii)} ${s.id.slice(0, LABEL - 3).padEnd(LABEL - 2)}${line.padEnd(bar)}  ${(took === null ? '' : formatDuration(took)).padStart(8)} ${durations.padEnd(spark)} ${`${usual}${slow ? ' (slow)' : ''}`.padEnd(memory ? usualWidth : 0)}${peaks}`, width, g.ellipsis)}
           </Text>
         );
       })}
