@@ -101,7 +101,7 @@ export async function resourceSampling(): Promise<BenchResult> {
           `one daemon at --concurrency ${STAGES}; ${STAGES} runs of a one-stage pipeline \`run: [sleep, ${SLEEP_S}]\`; the window starts ${SETTLE_MS / 1000} s after every stage had a stage.resources event (the sampler reads each group's usage once a second), and the runs are cancelled after it`,
           `CPU is utime + stime from /proc/${daemon.pid}/stat over ${busy.seconds.toFixed(1)} s (the idle figure: the same daemon before any run, ${idle.seconds.toFixed(1)} s; 100 % = one core, 10 ms tick resolution); there is no switch to turn sampling off, so the difference holds the sampling and whatever else 50 running stages cost (timers, pipes)`,
           `each second's daemon CPU %: with ${STAGES} stages ${each(busy)}; with none ${each(idle)}`,
-          `one /proc pass timed in the bench's own process (readProcTable, as the sampler calls it): ${passMs.map((v) => v.toFixed(2)).join(', ')} ms`,
+          `one full /proc pass timed in the bench's own process (readProcTable, as the sampler calls it one pass in ten; the others read only the stages' members and their children): ${passMs.map((v) => v.toFixed(2)).join(', ')} ms`,
         ],
       };
     });

@@ -1,10 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 // The processes of this machine as /proc tells them: which process group each is in, its state, the CPU time it
-// has used and its resident memory. One pass over /proc serves every stage at once (its process group's members).
+// has used and its resident memory; all of them (one pass serves every stage at once), or one and its children.
 
 export interface ProcEntry {
   pid: number;
+  ppid: number;
   pgrp: number;
   /** 'R', 'S', 'D', 'Z' (a zombie nobody reaped yet), … */
   state: string;
@@ -48,9 +49,33 @@ export function readStat(pid: string | number): ProcEntry | null {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return {
     pid: Number(pid),
+    ppid: Number(fields[1]),
     pgrp: Number(fields[2]),
     state: fields[0] ?? '?',
     ticks: Number(fields[11]) + Number(fields[12]),
     rssPages: Number(fields[21]),
   };
 }
+
+/**
+ * The children of a process's main thread, from /proc/PID/task/PID/children; [] when it is gone, null where the
+ * kernel does not list children (CONFIG_PROC_CHILDREN off). A child forked by another of its threads is not listed.
+ */
+export function readChildren(pid: number): number[] | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(`/proc/${pid}`) ? null : [];
+  }
+  return text.split(' ').filter(Boolean).map(Number);
+}
+
+/** Where the sampler reads processes from: all of them, one, or one's children. */
+export interface ProcSource {
+  all(): ProcEntry[] | null;
+  one(pid: number): ProcEntry | null;
+  children(pid: number): number[] | null;
+}
+
+export const procSource: ProcSource = { all: readProcTable, one: readStat, children: readChildren };

@@ -1,9 +1,13 @@
 import { GpuWatch } from './gpu-usage.js';
-import { CLK_TCK, PAGE_BYTES, type ProcEntry, readProcTable } from './proc-table.js';
+import { CLK_TCK, PAGE_BYTES, type ProcEntry, type ProcSource, procSource } from './proc-table.js';
 
 // What each running stage uses: the CPU and resident memory of its whole process group (the stage, its children,
-// a grandchild that allocates), from one pass over /proc a second for all stages at once, so fifty stages cost
-// about what one does.
+// a grandchild that allocates), about once a second for all stages at once. Most passes read only the groups'
+// known members and their children, so a host with thousands of processes costs what its stages' own do; every
+// FULL_EVERY-th pass reads all of /proc, and finds the members no parent lists (a double fork, a thread's child).
+
+/** One pass in this many reads all of /proc. */
+const FULL_EVERY = 10;
 
 export interface GroupUsage {
   /** Percent of one core over the last interval (200 = two cores busy). */
@@ -25,10 +29,11 @@ interface Group {
 export class ResourceSampler {
   private readonly groups = new Map<number, Group>();
   private timer: NodeJS.Timeout | null = null;
+  private passes = 0;
 
   constructor(
     private readonly everyMs = 1000,
-    private readonly read: () => ProcEntry[] | null = readProcTable,
+    private readonly source: ProcSource = procSource,
     private readonly now: () => number = () => performance.now(),
     private readonly gpu: Pick<GpuWatch, 'poll'> | null = new GpuWatch(),
   ) {}
@@ -63,7 +68,7 @@ export class ResourceSampler {
    */
   sample(): void {
     if (this.groups.size === 0) return;
-    const table = this.read();
+    const table = this.passes++ % FULL_EVERY === 0 ? this.source.all() : this.walk();
     if (!table) return;
     const members = new Map<number, ProcEntry[]>();
     for (const p of table) {
@@ -88,6 +93,27 @@ export class ResourceSampler {
       const usage = { cpu_pct: Math.round((seconds / ((at - last.at) / 1000)) * 100), rss_bytes: pages * PAGE_BYTES, cpu_s: seconds, gpu_bytes: gpuBytes };
       for (const fn of group.watchers) fn(usage);
     }
+  }
+
+  /**
+   * The groups' members as far as their parents tell: each group's leader and the members of the last pass, and
+   * their children, and theirs. All of /proc where the kernel lists no children.
+   */
+  private walk(): ProcEntry[] | null {
+    const found = new Map<number, ProcEntry>();
+    const queue: number[] = [];
+    for (const [pgid, group] of this.groups) queue.push(pgid, ...(group.last?.ticks.keys() ?? []));
+    for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+      if (found.has(pid)) continue;
+      const p = this.source.one(pid);
+      // Gone, or left the group (setsid): not one of ours, nor are its children.
+      if (!p || !this.groups.has(p.pgrp)) continue;
+      found.set(pid, p);
+      const children = this.source.children(pid);
+      if (children === null) return this.source.all();
+      queue.push(...children);
+    }
+    return [...found.values()];
   }
 }
 

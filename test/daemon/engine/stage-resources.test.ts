@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Resources } from '../../../src/shared/metadata-schema.js';
 import type { ProcEntry } from '../../../src/daemon/engine/proc-table.js';
+import { tableSource } from '../../helpers/proc-source.js';
 import { ResourceSampler } from '../../../src/daemon/engine/resource-sampler.js';
 import { trackResources } from '../../../src/daemon/engine/stage-resources.js';
 
 const MB = 1024 * 1024;
-const proc = (ticks: number, rssMb: number): ProcEntry[] => [{ pid: 7, pgrp: 7, state: 'S', ticks, rssPages: (rssMb * MB) / 4096 }];
+const proc = (ticks: number, rssMb: number): ProcEntry[] => [{ pid: 7, ppid: 1, pgrp: 7, state: 'S', ticks, rssPages: (rssMb * MB) / 4096 }];
 
 describe('trackResources', () => {
   it('says a reading when it moves, keeps the peak and CPU seconds, and says the last one when stopped', () => {
     let table = proc(0, 100);
     let clock = 0;
-    const sampler = new ResourceSampler(1000, () => table, () => clock, null);
+    const sampler = new ResourceSampler(1000, tableSource(() => table), () => clock, null);
     const said: Resources[] = [];
     const tracking = trackResources(7, (r) => said.push(r), sampler, () => clock);
     const tick = (ticks: number, rssMb: number): void => {
@@ -37,7 +38,7 @@ describe('trackResources', () => {
   it('keeps the GPU peak beside the memory one, and says a GPU reading that moved', () => {
     const gpu = new Map([[7, 1000 * MB]]);
     let clock = 0;
-    const sampler = new ResourceSampler(1000, () => proc(0, 100), () => clock, { poll: () => gpu });
+    const sampler = new ResourceSampler(1000, tableSource(() => proc(0, 100)), () => clock, { poll: () => gpu });
     const said: Resources[] = [];
     const tracking = trackResources(7, (r) => said.push(r), sampler, () => clock);
     for (const mb of [1000, 4000, 500]) {
