@@ -18,9 +18,9 @@ export function applyEvent(state: RunMetadata | null, event: RunEvent): RunMetad
 }
 
 function createdState(event: Extract<RunEvent, { type: 'run.created' }>): RunMetadata {
-  const stages = event.stages.map((s, index) => pendingStage(s.id, index, s.optional, s.max_attempts, s.outputs, null));
+  const stages = event.stages.map((s, index) => ({ ...pendingStage(s.id, index, s.optional, s.max_attempts, s.outputs, null), needs: s.needs ?? null }));
   return deriveRun({
-    schema_version: 1,
+    schema_version: event.stages.some((s) => s.needs) ? 2 : 1,
     run_id: event.run_id,
     pipeline: event.pipeline,
     pipeline_file: event.pipeline_file ?? null,
@@ -138,6 +138,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
     case 'stage.reset':
       return withStage(state, event.stage, (s) => ({
         ...pendingStage(s.id, s.index, s.optional, s.max_attempts, s.outputs, event.reason),
+        needs: s.needs,
         expected_ms: s.expected_ms,
         expected_samples: s.expected_samples,
       }));
@@ -191,6 +192,7 @@ function pendingStage(id: string, index: number, optional: boolean, maxAttempts:
     reset_reason: resetReason,
     silent_since: null,
     resources: null,
+    needs: null,
   };
 }
 

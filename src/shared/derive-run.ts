@@ -13,10 +13,17 @@ export function deriveRun(state: RunMetadata, at: string): RunMetadata {
   const stage = stages[current];
   return withEtas({
     ...state,
+    status: liveStatus(state),
     current_state: { stage: current, step: stage?.id ?? '', progress: `${done}/${stages.length}` },
     completed_outputs: [...new Set(stages.flatMap((s) => (s.status === 'succeeded' ? s.outputs : [])))],
     total_cost_usd: Math.round(stages.reduce((sum, s) => sum + s.cost_usd, 0) * 1e6) / 1e6,
   }, at);
+}
+
+// A live run waits for an approval while any of its stages does, though others run beside it (a graph).
+function liveStatus(state: RunMetadata): RunMetadata['status'] {
+  if (state.status !== 'running' && state.status !== 'awaiting_approval') return state.status;
+  return state.stages.some((s) => s.status === 'awaiting_approval') ? 'awaiting_approval' : 'running';
 }
 
 // The active stage; else the first not finished; else the last one.

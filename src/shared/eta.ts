@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js';
 import type { RunMetadata, StageState } from './metadata-schema.js';
+import { criticalPathMs, needIndexes } from './stage-graph.js';
 
 // How long is left, from two sources: history (a robust statistic of the stage's recent durations, stored on the
 // stage as `expected_ms` when the run starts) and the live substage rate (`current/total` over the attempt's time).
@@ -61,19 +62,17 @@ export function stageRemainingMs(stage: StageState, now: number): number | null 
 }
 
 /**
- * Time left in the run: the sum over its stages still to finish; null if any of them has no figure. A stage's usual
- * duration runs from its first attempt's start to its end, so the retries and waits it usually needs are in it.
+ * Time left in the run: along its longest path of stages still to finish (a line of stages: their sum; branches
+ * running side by side overlap); null if a stage has no figure. A stage's usual duration runs from its first
+ * attempt's start to its end, so the retries and waits it usually needs are in it.
  */
 export function runRemainingMs(run: RunMetadata, now: number): number | null {
   if (run.status === 'succeeded') return 0;
   if (run.status !== 'running') return null;
-  let total = 0;
-  for (const stage of run.stages) {
-    const left = stageRemainingMs(stage, now);
-    if (left === null) return null;
-    total += left;
-  }
-  return Math.round(total);
+  const left = run.stages.map((stage) => stageRemainingMs(stage, now));
+  if (left.includes(null)) return null;
+  const total = criticalPathMs(needIndexes(run.stages), left);
+  return total === null ? null : Math.round(total);
 }
 
 /** The run with `eta_ms` of every stage and of the run as of `at`, which is recorded as `eta_at`. */

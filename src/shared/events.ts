@@ -14,7 +14,14 @@ export const RunEvent = z.discriminatedUnion('type', [
     pipeline_file: z.string().nullable().optional(),
     params: z.record(z.string(), z.string()),
     stages: z.array(
-      z.object({ id: z.string(), optional: z.boolean(), max_attempts: z.number().int(), outputs: z.array(z.string()) }),
+      z.object({
+        id: z.string(),
+        optional: z.boolean(),
+        max_attempts: z.number().int(),
+        outputs: z.array(z.string()),
+        /** The stages it waits for, by id; absent (runs made before graphs): the stage before it. */
+        needs: z.array(z.string()).optional(),
+      }),
     ),
   }),
   /** `runner_pid`: the process running it (the daemon, or a foreground CLI), so a later daemon can tell a live run from an orphan. */

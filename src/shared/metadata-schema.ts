@@ -115,6 +115,8 @@ export const StageState = z.object({
   silent_since: Iso.nullable().default(null),
   /** What the current (or last) attempt's process group uses and used at most; null before it is first measured. */
   resources: Resources.nullable().default(null),
+  /** The stages it waits for, by id (schema 2); null in schema 1 files: the stage before it. */
+  needs: z.array(z.string()).nullable().default(null),
 });
 export type StageState = z.infer<typeof StageState>;
 
@@ -132,8 +134,11 @@ export type Entity = z.infer<typeof Entity>;
 export const RunError = z.object({ code: z.string(), message: z.string(), stage: z.string().nullable() });
 export type RunError = z.infer<typeof RunError>;
 
+/** Schema 2 adds what a graph needs (each stage's `needs`); a schema 1 file reads as a line of stages. */
+export const SCHEMA_VERSION = 2;
+
 export const RunMetadata = z.object({
-  schema_version: z.literal(1),
+  schema_version: z.union([z.literal(1), z.literal(2)]),
   run_id: z.string(),
   pipeline: z.string(),
   /** The pipeline file, relative to the workspace where it lies inside it, so a resume reads it again. */

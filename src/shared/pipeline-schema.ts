@@ -3,6 +3,7 @@ import { Duration } from './duration.js';
 import { ANY_ERROR_CODE } from './errors.js';
 import { PIPELINE_NAME, STAGE_ID, paramEnvName } from './names.js';
 import { ProgressSpecSchema } from './progress-parse.js';
+import { findCycle } from './stage-graph.js';
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -66,6 +67,8 @@ export const StageSpec = z.strictObject({
   stall_after: StallAfter.optional(),
   /** What a stall does besides marking: `mark` only, or `fail` the attempt with ERR_STAGE_STALLED. */
   stall_action: StallAction.optional(),
+  /** The stages that must succeed (or be skipped) before it starts; absent: the stage listed before it. */
+  needs: z.array(z.string()).optional(),
 });
 export type StageSpec = z.infer<typeof StageSpec>;
 
@@ -107,8 +110,13 @@ export const PipelineSpec = z
     /** Its stages' `stall_after` where they give none; off by default. */
     stall_after: StallAfter.optional(),
     stall_action: StallAction.default('mark'),
+    /** A critical stage's failure cancels the stages running beside it, instead of letting them finish. */
+    fail_fast: z.boolean().default(false),
+    /** Stages of one run running at once; absent: the machine's cores. */
+    max_parallel: z.number().int().min(1).max(1000).optional(),
   })
   .superRefine((pipeline, ctx) => {
+    checkNeeds(pipeline.stages, ctx);
     // Two names that reach a stage as the same variable (`a-b` and `a_b`) would silently shadow each other.
     const envNames = new Map<string, string>();
     for (const name of Object.keys(pipeline.params)) {
@@ -119,6 +127,23 @@ export const PipelineSpec = z
     }
   });
 export type PipelineSpec = z.infer<typeof PipelineSpec>;
+
+// A need must name another stage of the file, and the needs must not go round: `validate` says where.
+function checkNeeds(stages: StageSpec[], ctx: z.RefinementCtx): void {
+  const ids = new Set(stages.map((s) => s.id));
+  stages.forEach((stage, i) => {
+    stage.needs?.forEach((need, j) => {
+      const path = ['stages', i, 'needs', j];
+      if (need === stage.id) ctx.addIssue({ code: 'custom', path, message: `stage "${need}" cannot need itself` });
+      else if (!ids.has(need)) ctx.addIssue({ code: 'custom', path, message: `unknown stage "${need}"` });
+    });
+  });
+  const cycle = findCycle(stages.map((s) => ({ id: s.id, needs: s.needs?.filter((n) => n !== s.id) })));
+  if (cycle) {
+    const at = stages.findIndex((s) => s.id === cycle[0]);
+    ctx.addIssue({ code: 'custom', path: ['stages', at, 'needs'], message: `a cycle: ${cycle.join(' → ')}` });
+  }
+}
 
 /** Where a stage runs: its own `executor:`, else the pipeline's. */
 export const stageExecutor = (pipeline: PipelineSpec, stage: StageSpec): (typeof EXECUTORS)[number] => stage.executor ?? pipeline.executor;

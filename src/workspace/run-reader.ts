@@ -3,12 +3,11 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type * as z from 'zod';
 import { PipeError } from '../shared/errors.js';
-import { RunMetadata, RunSummary } from '../shared/metadata-schema.js';
+import { RunMetadata, RunSummary, SCHEMA_VERSION } from '../shared/metadata-schema.js';
 import { isRunId } from '../shared/names.js';
 import { METADATA_FILE, runDir, runsDir } from './layout.js';
 
 /** The metadata.json schema this version reads and writes. */
-const SCHEMA_VERSION = 1;
 
 // The one reader of metadata.json. Whatever the caller (a listing, the TUI's watcher, the daemon's recovery), a run
 // is read into one shape: the run, or why it cannot be (missing, unreadable, corrupt) as a value, never thrown.
@@ -128,7 +127,7 @@ function checkWith<T>(schema: z.ZodType<T>, runId: string, json: unknown): RunRe
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const where = parsed.error.issues[0]?.path.join('.') ?? '';
-    return { ok: false, runId, error: new PipeError('ERR_METADATA_CORRUPT', `${runId}/${METADATA_FILE} does not match schema 1 (at ${where || 'root'})`) };
+    return { ok: false, runId, error: new PipeError('ERR_METADATA_CORRUPT', `${runId}/${METADATA_FILE} does not match schema ${SCHEMA_VERSION} (at ${where || 'root'})`) };
   }
   return { ok: true, run: parsed.data };
 }

@@ -14,13 +14,13 @@ afterEach(async () => {
 const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'runs', 'v1');
 const RUN = '20261124-055120-039-jzua1o';
 
-// A run folder as a newer pipe-tui would leave it: schema 2, still running when that daemon stopped.
+// A run folder as a newer pipe-tui would leave it: schema 3, still running when that daemon stopped.
 async function newerRun(ws: string): Promise<string> {
   const dir = path.join(ws, 'runs', RUN);
   await cp(FIXTURE, dir, { recursive: true });
   const file = path.join(dir, 'metadata.json');
   const json = JSON.parse(await readFile(file, 'utf8'));
-  const text = `${JSON.stringify({ ...json, schema_version: 2, status: 'running', ended_at: null }, null, 2)}\n`;
+  const text = `${JSON.stringify({ ...json, schema_version: 3, status: 'running', ended_at: null }, null, 2)}\n`;
   await writeFile(file, text);
   return text;
 }
@@ -33,7 +33,7 @@ describe('runs this version cannot read are listed for what they are, and left a
     expect(JSON.parse(ls.stdout)).toEqual([expect.objectContaining({ run_id: RUN, status: 'newer', error: expect.objectContaining({ code: 'ERR_METADATA_VERSION' }) })]);
     expect((await cli(['ls', '--workspace', ws])).stdout).toMatch(new RegExp(`${RUN} +\\? +newer +ERR_METADATA_VERSION`));
     const status = await cli(['status', RUN, '--workspace', ws]);
-    expect(status.stderr).toMatch(/^pipe-tui: ERR_METADATA_VERSION: .*schema 2, written by a newer pipe-tui/);
+    expect(status.stderr).toMatch(/^pipe-tui: ERR_METADATA_VERSION: .*schema 3, written by a newer pipe-tui/);
     await startDaemon(ws);
     await waitFor('recovery to say so', async () => (await readFile(daemonPaths(ws).log, 'utf8')).includes(`recovery: newer: ${RUN}`));
     expect(await readFile(path.join(ws, 'runs', RUN, 'metadata.json'), 'utf8')).toBe(text);

@@ -124,6 +124,25 @@ stages:
     expect(error.message).toContain('stages.2.id: duplicate stage id "a"');
   });
 
+  it('refuses an unknown need, a stage needing itself and a cycle, each with its path', () => {
+    const unknown = pipeErrorOf(() => parsePipeline('stages: [{ id: a, run: x }, { id: b, run: y }, { id: c, run: z }, { id: d, run: w, needs: [tts] }]', 'p.yaml'));
+    expect(unknown.message).toContain('stages.3.needs.0: unknown stage "tts"');
+    const self = pipeErrorOf(() => parsePipeline('stages: [{ id: a, run: x, needs: [a] }]', 'p.yaml'));
+    expect(self.message).toContain('stages.0.needs.0: stage "a" cannot need itself');
+    const cycle = pipeErrorOf(() => parsePipeline('stages: [{ id: a, run: x, needs: [c] }, { id: b, run: y, needs: [a] }, { id: c, run: z, needs: [b] }]', 'p.yaml'));
+    expect(cycle.message).toMatch(/stages\.\d\.needs: a cycle: (a → b → c → a|b → c → a → b|c → a → b → c)/);
+    // Through the implicit need of a stage without `needs:` (the one before it) too.
+    const implicit = pipeErrorOf(() => parsePipeline('stages: [{ id: a, run: x, needs: [b] }, { id: b, run: y }]', 'p.yaml'));
+    expect(implicit.message).toMatch(/a cycle: (a → b → a|b → a → b)/);
+  });
+
+  it('takes needs, fail_fast and max_parallel; a file without needs stays a line of stages', () => {
+    const graph = parsePipeline('fail_fast: true\nmax_parallel: 3\nstages: [{ id: a, run: x }, { id: b, run: y, needs: [] }, { id: c, run: z, needs: [a, b] }]', 'p.yaml');
+    expect(graph).toMatchObject({ fail_fast: true, max_parallel: 3 });
+    expect(graph.stages.map((s) => s.needs)).toEqual([undefined, [], ['a', 'b']]);
+    expect(parsePipeline('stages: [{ id: a, run: x }]', 'p.yaml')).toMatchObject({ fail_fast: false });
+  });
+
   it('reports a duplicate stage id alongside other problems', () => {
     const error = pipeErrorOf(() => parsePipeline('stages: [{ id: a, run: x }, { id: a, run: y, timeout: soon }]', 'p.yaml'));
     expect(error.message).toContain('stages.1.timeout');

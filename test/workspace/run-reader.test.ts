@@ -144,7 +144,7 @@ describe('parseMetadata', () => {
   });
 
   it('refuses another schema version: a newer one as ERR_METADATA_VERSION, anything else as corrupt', () => {
-    const newer = parseMetadata('r1', JSON.stringify({ ...sampleMetadata('r1'), schema_version: 2 }));
+    const newer = parseMetadata('r1', JSON.stringify({ ...sampleMetadata('r1'), schema_version: 3 }));
     expect(newer.ok ? null : newer.error.code).toBe('ERR_METADATA_VERSION');
     for (const version of [0, '1', null]) {
       const read = parseMetadata('r1', JSON.stringify({ ...sampleMetadata('r1'), schema_version: version }));

@@ -94,12 +94,15 @@ async function recoverOne(workspace: string, manager: RunManager, graceMs: numbe
     }
     return;
   }
-  // A Slurm job outlives the daemon: its stage is taken up again, and the run goes on as running.
-  const running = state.stages.find((s) => s.status === 'running' && s.job);
-  if (running?.job) {
+  // A Slurm job outlives the daemon: its stage is taken up again, and the run goes on as running. Local stages
+  // that ran beside it (a graph) died with the daemon or are killed here, and run again.
+  const jobs = state.stages.flatMap((s) => (s.status === 'running' && s.job ? [{ index: s.index, job: s.job, attempt: s.attempts }] : []));
+  if (jobs.length > 0) {
     try {
       const pipeline = await loadRunPipeline(workspace, state);
-      manager.adoptRunning(recorder, pipeline.spec, { index: running.index, job: running.job, attempt: running.attempts });
+      const local = state.stages.flatMap((s) => (s.status === 'running' && !s.job && s.pgid !== null ? [s.pgid] : []));
+      await killStageGroups(runId, local, graceMs);
+      manager.adoptRunning(recorder, pipeline.spec, jobs);
       report.adopted.push(runId);
       return;
     } catch {

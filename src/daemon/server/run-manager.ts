@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { downstream, needIndexes } from '../../shared/stage-graph.js';
 import { PipeError } from '../../shared/errors.js';
 import type { RunEvent } from '../../shared/events.js';
 import { type RunMetadata, isTerminal } from '../../shared/metadata-schema.js';
@@ -134,7 +135,8 @@ export class RunManager {
     return recorder.state;
   }
 
-  // Forgets `to` and every later stage, so the next resume runs them again.
+  // Forgets `to` and every stage downstream of it (each later one, in a line of stages), so the next resume runs
+  // them again; a branch beside it keeps what it did.
   async reset(runId: string, to: string): Promise<RunMetadata> {
     const { state } = await this.openStopped(runId, 'reset');
     const index = /^\d+$/.test(to) ? Number(to) : state.stages.findIndex((s) => s.id === to);
@@ -143,8 +145,9 @@ export class RunManager {
     }
     const recorder = new RunRecorder(runDir(this.options.workspace, runId), state);
     this.watch(recorder);
-    for (const stage of state.stages.slice(index)) {
-      if (stage.status !== 'pending') recorder.emit({ type: 'stage.reset', stage: stage.index, reason: `reset --to ${state.stages[index]?.id}` });
+    const forget = downstream(needIndexes(state.stages), index);
+    for (const stage of state.stages) {
+      if (forget.has(stage.index) && stage.status !== 'pending') recorder.emit({ type: 'stage.reset', stage: stage.index, reason: `reset --to ${state.stages[index]?.id}` });
     }
     await recorder.close();
     return recorder.state;
