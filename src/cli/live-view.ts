@@ -1,6 +1,7 @@
 import { etaText, runRemainingMs } from '../shared/eta.js';
 import type { RunMetadata, StageState } from '../shared/metadata-schema.js';
 import { formatDuration } from '../shared/duration.js';
+import { waitingText } from '../shared/stage-graph.js';
 import { stallText, statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
 import { progressText, resourcesText } from '../shared/progress-text.js';
 import { fitSpans, fitText } from '../shared/fit-spans.js';
@@ -96,14 +97,14 @@ export function frame(state: RunMetadata, now: number, output?: OutputLines): Ro
   const header = `${statusSymbol(state.status)} ${state.pipeline} ${state.run_id} · ${state.status} · ${state.current_state.progress} · ${formatDuration(elapsed)}${eta}`;
   const rows: Row[] = [{ text: header, tone: statusTone(state.status) }];
   for (const stage of state.stages) {
-    rows.push({ text: stageRow(stage, now), tone: statusTone(stage.status) });
+    rows.push({ text: stageRow(stage, now, waitingText(state.stages, stage.index)), tone: statusTone(stage.status) });
     const said = stage.status === 'running' ? [output?.lastLine(stage.index)] : stage.status === 'failed' ? (output?.failureLines(stage.index) ?? []) : [];
     for (const line of said) if (line) rows.push({ text: '      │ ', tone: 'dim', output: line });
   }
   return rows;
 }
 
-function stageRow(stage: StageState, now: number): string {
+function stageRow(stage: StageState, now: number, waiting: string | null): string {
   const parts = [`  ${statusSymbol(stage.status)} ${stage.id.padEnd(14)}`];
   if (stage.status === 'retrying' && stage.next_attempt_at) {
     const wait = Math.max(0, Date.parse(stage.next_attempt_at) - now);
@@ -119,6 +120,8 @@ function stageRow(stage: StageState, now: number): string {
     if (silent) parts.push(silent);
   } else if (stage.duration_ms !== null) {
     parts.push(formatDuration(Math.max(0, stage.duration_ms)));
+  } else if (waiting) {
+    parts.push(waiting);
   }
   if (stage.error && stage.status !== 'running') parts.push(`${stage.error.code}: ${stage.error.message}`);
   return parts.join('  ');

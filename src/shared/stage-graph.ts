@@ -105,3 +105,15 @@ export function topologicalOrder(needs: readonly (readonly number[])[]): number[
   needs.forEach((_, i) => placed.has(i) || order.push(i));
   return order;
 }
+
+/**
+ * What a pending stage of a graph still waits for, as a row says it (`← b, c`); null in a line of stages (each
+ * waits for the one above it, which the list shows) and for a stage not pending or no longer waiting.
+ */
+export function waitingText(stages: readonly (GraphStage & { status: string })[], index: number, ascii = false): string | null {
+  const needs = needIndexes(stages);
+  const stage = stages[index];
+  if (!stage || stage.status !== 'pending' || !isGraph(needs)) return null;
+  const open = (needs[index] ?? []).flatMap((n) => (stages[n]?.status === 'succeeded' || stages[n]?.status === 'skipped' ? [] : [stages[n]?.id as string]));
+  return open.length === 0 ? null : `${ascii ? '<-' : '←'} ${open.join(', ')}`;
+}

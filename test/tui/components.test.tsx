@@ -122,6 +122,21 @@ describe('ErrorPanel', () => {
   });
 });
 
+describe('RunDetail of a graph', () => {
+  it('shows every running stage with its bar, and what a pending stage waits for', () => {
+    const lines = frame(<RunDetail run={states.graph()} stage={1} entityRows={0} width={80} now={NOW} />).split('\n');
+    expect(lines[2]).toMatch(/▶ research .*3\/10/);
+    expect(lines[3]).toMatch(/▶ summarize .*7\/10/);
+    expect(lines[4]).toMatch(/· synthesize +← research, summarize$/);
+    // package waits for synthesize, which is not running yet: the list says so too.
+    expect(lines[5]).toMatch(/· package +← synthesize$/);
+  });
+
+  it('shows no arrows for a line of stages: each waits for the one above it', () => {
+    expect(frame(<RunDetail run={states.running()} stage={1} entityRows={0} width={80} now={NOW} />)).not.toContain('←');
+  });
+});
+
 describe('StatsView', () => {
   it('places each stage on the run timeline, with its recent durations, and marks one slower than usual', () => {
     const run = states.running();

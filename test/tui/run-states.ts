@@ -8,11 +8,11 @@ export const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 const at = (ms: number): string => new Date(T0 + ms).toISOString();
 
 // Run states built the way the daemon builds them: events folded through the shared reducer.
-export function runFrom(bodies: (RunEventBody & { ms?: number })[], runId = '20261124-100000-000-abc123'): RunMetadata {
+export function runFrom(bodies: (RunEventBody & { ms?: number })[], runId = '20261124-100000-000-abc123', needs?: string[][]): RunMetadata {
   let state: RunMetadata | null = null;
   const created: RunEvent = {
     type: 'run.created', seq: 1, run_id: runId, at: at(0), pipeline: 'podcast', params: { topic: 'x' },
-    stages: ['prepare', 'research', 'summarize', 'synthesize', 'package'].map((id) => ({ id, optional: false, max_attempts: 3, outputs: [] })),
+    stages: ['prepare', 'research', 'summarize', 'synthesize', 'package'].map((id, i) => ({ id, optional: false, max_attempts: 3, outputs: [], ...(needs ? { needs: needs[i] } : {}) })),
   };
   state = applyEvent(state, created);
   bodies.forEach((body, i) => {
@@ -34,6 +34,21 @@ export const states = {
       { type: 'stage.started', stage: 1, attempt: 1, pgid: 2, ms: 3000 },
       { type: 'stage.progress', stage: 1, current: 3, total: 10, message: 'Synthesizing segments', ms: 6000 },
     ]),
+  // research and summarize side by side after prepare; synthesize needs both, package needs synthesize.
+  graph: () =>
+    runFrom(
+      [
+        { type: 'run.started' },
+        { type: 'stage.started', stage: 0, attempt: 1, pgid: 1 },
+        { type: 'stage.succeeded', stage: 0, outputs: [] },
+        { type: 'stage.started', stage: 1, attempt: 1, pgid: 2, ms: 3000 },
+        { type: 'stage.started', stage: 2, attempt: 1, pgid: 3, ms: 3000 },
+        { type: 'stage.progress', stage: 1, current: 3, total: 10, message: null, ms: 5000 },
+        { type: 'stage.progress', stage: 2, current: 7, total: 10, message: null, ms: 6000 },
+      ],
+      '20261124-100000-000-abc123',
+      [[], ['prepare'], ['prepare'], ['research', 'summarize'], ['synthesize']],
+    ),
   retrying: () =>
     runFrom([
       { type: 'run.started' },

@@ -3,6 +3,7 @@ import { formatDuration } from '../../shared/duration.js';
 import { malformedText, stallText, statusSymbol } from '../../shared/status-symbols.js';
 import { progressCount, rateText, resourcesText } from '../../shared/progress-text.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
+import { waitingText } from '../../shared/stage-graph.js';
 import { readRunFile } from '../../workspace/run-reader.js';
 import { runTimes } from '../../workspace/run-times.js';
 import { tookText } from '../run-took.js';
@@ -33,7 +34,8 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
     const warned = s.malformed_lines > 0 ? `  (${malformedText(s.malformed_lines)}: see its log)` : '';
     const stalled = stallText(s, now);
     const used = resourcesText(s.resources, s.status === 'running', s.job);
-    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${used ? `  ${used}` : ''}${stalled ? `  ${stalled}` : ''}${error}${warned}`);
+    const waiting = waitingText(run.stages, s.index);
+    lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${waiting ? `  ${waiting}` : ''}${used ? `  ${used}` : ''}${stalled ? `  ${stalled}` : ''}${error}${warned}`);
   }
   for (const e of run.entities) lines.push(`  entity ${e.filename}${e.stage ? ` (${e.stage})` : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);

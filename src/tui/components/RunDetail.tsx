@@ -1,5 +1,6 @@
 import { etaText, runRemainingMs } from '../../shared/eta.js';
 import { Box, Text } from 'ink';
+import { waitingText } from '../../shared/stage-graph.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { shortRunId } from '../../shared/names.js';
@@ -45,9 +46,9 @@ export function RunDetail({ run, stage, entityRows, width, now }: RunDetailProps
       <Text bold color={toneColor(display, statusTone(run.status))}>
         {header}
       </Text>
-      {run.status === 'awaiting_approval' ? <Text color={toneColor(display, 'wait')}>{cut(`  ${run.current_state.step} waits for approval: press a to let it go on`, width, g.ellipsis)}</Text> : null}
+      {run.status === 'awaiting_approval' ? <Text color={toneColor(display, 'wait')}>{cut(`  ${run.stages.find((s) => s.status === 'awaiting_approval')?.id ?? run.current_state.step} waits for approval: press a to let it go on`, width, g.ellipsis)}</Text> : null}
       {run.stages.map((s) => (
-        <StageRow key={s.id} stage={s} selected={s.index === stage} width={width} now={now} />
+        <StageRow key={s.id} stage={s} selected={s.index === stage} width={width} now={now} waiting={waitingText(run.stages, s.index, display.ascii)} />
       ))}
       {entities.map((e) => (
         <Text key={e.sequence} dimColor={display.color}>

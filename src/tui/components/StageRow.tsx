@@ -12,13 +12,15 @@ export interface StageRowProps {
   selected: boolean;
   width: number;
   now: number;
+  /** In a graph, what the pending stage still waits for (`← b, c`). */
+  waiting?: string | null;
 }
 
 // One stage: symbol, id, attempts, a substage bar with current/total and the stage's message, time, ETA.
 export const jobText = (job: Job, active: boolean): string =>
   active ? `slurm ${job.id} ${job.state}${job.reason ? ` (${job.reason})` : ''}` : `slurm ${job.id}`;
 
-export function StageRow({ stage, selected, width, now }: StageRowProps) {
+export function StageRow({ stage, selected, width, now, waiting = null }: StageRowProps) {
   const display = useDisplay();
   const parts = [`${selected ? (display.ascii ? '>' : '›') : ' '} ${statusSymbol(stage.status, display.ascii)} ${stage.id.padEnd(14)}`];
   if (stage.status === 'retrying' && stage.next_attempt_at) {
@@ -39,6 +41,7 @@ export function StageRow({ stage, selected, width, now }: StageRowProps) {
   // Before the message: a stage gone quiet is what the row must say first.
   const stalled = stallText(stage, now, display.ascii);
   if (stalled) parts.push(stalled);
+  if (waiting) parts.push(waiting);
   // What history expects of a stage still to come.
   if (stage.status === 'pending' && stage.expected_ms !== null) parts.push(`usually ${formatDuration(stage.expected_ms)}`);
   if (stage.status === 'awaiting_approval') parts.push('waits for approval: press a');
