@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { daemonPaths } from '../../src/workspace/layout.js';
-import { finalStatus, slurmAvailable } from '../../src/daemon/slurm/slurm-cli.js';
+import { finalStatus, slurmAvailable, sstat } from '../../src/daemon/slurm/slurm-cli.js';
 import { BIN, cli } from '../helpers/cli.js';
 import { TmuxSession } from '../helpers/tmux.js';
 import { startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
@@ -160,6 +160,48 @@ describeSlurm('stages on a real Slurm', () => {
       process.env.PATH = PATH;
     }
   });
+
+  it("shows a running job's memory and CPU where sstat answers, and 'mem unknown' where it does not", async () => {
+    // Holds 150 MB and keeps a core busy until the test lets it go (a minute at most).
+    const hold = `import os, time
+b = bytearray(150 << 20)
+for i in range(0, len(b), 4096): b[i] = 1
+print("::pipe:progress 1/2 holding", flush=True)
+t = time.time()
+while not os.path.exists("release") and time.time() - t < 60: pass
+print("::pipe:progress 2/2 let go", flush=True)`;
+    const ws = await tempWorkspace({ p: "executor: slurm\nstages:\n  - id: hold\n    run: 'python3 hold.py'\n" });
+    await writeFile(path.join(ws, 'hold.py'), hold);
+    await startDaemon(ws);
+    const runId = await startRun(ws, 'p');
+    const MB100 = 100 * 1024 * 1024;
+    let answers = false;
+    try {
+      const holding = await waitForRun(ws, runId, 'its job to hold the memory', (r) => r.stages[0]?.progress?.current === 1 && r.stages[0]?.job?.state === 'RUNNING', 60_000);
+      const id = holding.stages[0]?.job?.id ?? '';
+      // The job runs and has allocated: its batch step exists, so one question says whether this cluster answers.
+      answers = (await sstat([id]))?.has(id) ?? false;
+      if (answers) {
+        const measured = await waitForRun(ws, runId, 'its memory to be measured', (r) => (r.stages[0]?.resources?.rss_bytes ?? 0) >= MB100, 30_000);
+        expect(measured.stages[0]?.resources?.peak_rss_bytes).toBeGreaterThanOrEqual(MB100);
+        const shown = await cli(['status', runId, '--workspace', ws]);
+        expect(String(shown.stdout)).toMatch(/hold\b.*\d+(\.\d+)? MiB \d+%/);
+      } else {
+        const shown = await cli(['status', runId, '--workspace', ws]);
+        expect(String(shown.stdout)).toMatch(/hold\b.*mem unknown/);
+      }
+    } finally {
+      // Let go of the job whatever happened: it would hold a core for a minute.
+      await writeFile(path.join(ws, 'release'), '');
+    }
+    const done = await waitForRun(ws, runId, 'to succeed', (r) => r.status === 'succeeded', 30_000);
+    if (answers) {
+      expect(done.stages[0]?.resources?.peak_rss_bytes).toBeGreaterThanOrEqual(MB100);
+      expect(done.stages[0]?.resources?.cpu_s).toBeGreaterThan(0);
+    } else {
+      expect(done.stages[0]?.resources).toBeNull();
+    }
+  }, 150_000);
 
   it('refuses bad slurm options with their paths', async () => {
     const ws = await tempWorkspace({ p: "stages:\n  - id: work\n    run: 'true'\n    executor: pbs\n    slurm: { mem: lots, args: [rm -rf] }\n" });

@@ -6,7 +6,7 @@ import { type ResourceSampler, resourceSampler } from './resource-sampler.js';
 // or ten seconds went by, so fifty busy stages add a few events a second, not fifty.
 
 /** A reading is said again after about this long even if nothing moved: the row's figures stay fresh. */
-const RESAY_MS = 10_000;
+export const RESAY_MS = 10_000;
 
 export interface ResourceTracking {
   /** Stops measuring; the last reading, if unsaid, is said now (the attempt's peak must not be lost). */
@@ -49,7 +49,8 @@ export function trackResources(pgid: number, emit: (r: Resources) => void, sampl
   };
 }
 
-function moved(said: Resources, now: Resources): boolean {
+/** Whether a row would show something new: memory moved by 5 %, CPU by 10 points, a new peak. */
+export function moved(said: Resources, now: Resources): boolean {
   const memory = Math.abs(now.rss_bytes - said.rss_bytes) > 0.05 * Math.max(said.rss_bytes, 1 << 20);
   const gpu = Math.abs((now.gpu_bytes ?? 0) - (said.gpu_bytes ?? 0)) > 0.05 * Math.max(said.gpu_bytes ?? 0, 1 << 20);
   return memory || gpu || Math.abs(now.cpu_pct - said.cpu_pct) >= 10 || now.peak_rss_bytes > said.peak_rss_bytes * 1.05;

@@ -52,6 +52,78 @@ export async function squeue(ids: string[]): Promise<Map<string, FinalStatus>> {
   return found;
 }
 
+/** What a running job uses, summed over its running steps (the batch step, each srun step), as sstat says it. */
+export interface JobUsage {
+  /**
+   * CPU seconds each running step has used so far, by step ("batch", "0"…). Kept apart because a step that ends
+   * leaves sstat's answer, its seconds with it: whoever adds them up keeps what a step was last seen to use.
+   */
+  cpuByStep: Map<string, number>;
+  /** Resident memory of all the job's running tasks now. */
+  rssBytes: number;
+  /** The highest peak of any one task (MaxRSS): a floor for the job's own peak between two readings. */
+  maxRssBytes: number;
+}
+
+const SSTAT_FIELDS = 'JobID,NTasks,AveCPU,AveRSS,MaxRSS,TRESUsageInTot';
+
+/**
+ * One sstat for many running jobs: what each uses now. A job sstat says nothing of (no step running yet, a
+ * cluster that gathers no accounting) is missing from the answer; null only when there is no sstat here at all.
+ */
+export async function sstat(ids: string[]): Promise<Map<string, JobUsage> | null> {
+  if (ids.length === 0) return new Map();
+  // --allsteps: without it sstat shows only srun steps, and most jobs have none but the batch step.
+  const args = ['--noheader', '--parsable2', '--allsteps', '-j', ids.join(','), `--format=${SSTAT_FIELDS}`];
+  const result = await execa('sstat', args, { reject: false, timeout: TIMEOUT_MS }).catch(() => null);
+  if ((result as { code?: string } | null)?.code === 'ENOENT') return null;
+  // Unknown ids and jobs with no step yet are only lines on stderr; the exit code is 0 either way.
+  return parseSstat(String(result?.stdout ?? ''));
+}
+
+/** `sstat --parsable2` lines of SSTAT_FIELDS, by job. */
+export function parseSstat(text: string): Map<string, JobUsage> {
+  const found = new Map<string, JobUsage>();
+  for (const line of text.split('\n')) {
+    const [jobStep, tasks, aveCpu, aveRss, maxRss, tresTot] = line.trim().split('|');
+    const ids = /^([^.|]+)\.(.+)$/.exec(jobStep ?? '');
+    const n = Number(tasks);
+    // jobacct_gather/none answers every running step with 0 tasks, empty sizes and a nonsense AveCPU.
+    if (!ids?.[1] || !ids[2] || !Number.isInteger(n) || n <= 0) continue;
+    const tres = new Map((tresTot ?? '').split(',').map((item) => item.split('=') as [string, string | undefined]));
+    // TRESUsageInTot sums the step's tasks; the per-task average times the tasks is the same where it is missing.
+    const cpuS = parseDuration(tres.get('cpu')) ?? times(parseDuration(aveCpu), n);
+    const rss = parseSize(tres.get('mem')) ?? times(parseSize(aveRss), n);
+    if (cpuS === null || rss === null) continue;
+    const job = found.get(ids[1]) ?? { cpuByStep: new Map<string, number>(), rssBytes: 0, maxRssBytes: 0 };
+    job.cpuByStep.set(ids[2], cpuS);
+    job.rssBytes += rss;
+    job.maxRssBytes = Math.max(job.maxRssBytes, parseSize(maxRss) ?? 0);
+    found.set(ids[1], job);
+  }
+  return found;
+}
+
+const times = (value: number | null, n: number): number | null => (value === null ? null : value * n);
+
+/** Slurm's elapsed times: `1-02:03:04`, `02:03:04`, `03:04`, `25:02.000`; null for anything else. */
+export function parseDuration(text: string | undefined): number | null {
+  const m = /^(?:(\d+)-)?((?:\d+:){0,2}\d+(?:\.\d+)?)$/.exec(text?.trim() ?? '');
+  if (!m?.[2]) return null;
+  const seconds = m[2].split(':').reverse().reduce((sum, part, i) => sum + Number(part) * 60 ** i, 0);
+  return Number(m[1] ?? 0) * 86_400 + seconds;
+}
+
+const UNITS = 'KMGTPE';
+
+/** Slurm's sizes: `168144K`, `1.37M`, a bare number of bytes; null for anything else. */
+export function parseSize(text: string | undefined): number | null {
+  const m = /^(\d+(?:\.\d+)?)([KMGTPE]?)$/i.exec(text?.trim() ?? '');
+  if (!m) return null;
+  const unit = m[2] ? UNITS.indexOf(m[2].toUpperCase()) + 1 : 0;
+  return Math.round(Number(m[1]) * 1024 ** unit);
+}
+
 /** A job's state and exit from slurmctld's memory (MinJobAge), else from the job completion log (sacct -c). */
 export async function finalStatus(id: string): Promise<FinalStatus | null> {
   const shown = await execa('scontrol', ['show', 'job', '-o', id], { reject: false, timeout: TIMEOUT_MS });

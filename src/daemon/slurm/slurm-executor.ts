@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Job } from '../../shared/metadata-schema.js';
 import type { SlurmSpec } from '../../shared/pipeline-schema.js';
 import type { AdoptingExecutor, StageExit, StageLaunch, StageProcess } from '../engine/executor.js';
+import { jobResources } from './job-resources.js';
 import { JobWatcher } from './job-watcher.js';
 import { OutputFollower } from './output-follower.js';
 import { type FinalStatus, sbatch, scancel } from './slurm-cli.js';
@@ -85,9 +86,12 @@ export class SlurmExecutor implements AdoptingExecutor {
           const report = (state: string, reason: string | null): void => launch.onJob?.({ executor: 'slurm', id, state, reason, output: relative });
           if (!known) report('SUBMITTED', null);
           follower.start();
+          const resources = launch.onResources ? jobResources(launch.onResources) : null;
           this.watcher.watch(id, {
             onStatus: (s) => report(s.state, s.reason),
+            onUsage: resources ? (usage) => resources.reading(usage) : undefined,
             onEnd: (final) => {
+              resources?.stop();
               void follower.finish().then(() => {
                 report(final.state, final.reason);
                 resolve(exitOf(final, stopping));
