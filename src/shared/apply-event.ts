@@ -2,6 +2,7 @@ import type { RunEvent } from './events.js';
 import type { RunMetadata, StageState } from './metadata-schema.js';
 import { stageLogName } from './names.js';
 import { deriveRun } from './derive-run.js';
+import { applyItemEvent, interruptItems } from './item-events.js';
 
 type Stage = StageState;
 
@@ -95,6 +96,12 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
           peak_gpu_bytes: maxOrNull(event.peak_gpu_bytes ?? null, s.resources?.peak_gpu_bytes ?? null),
         },
       }));
+    case 'stage.items':
+    case 'item.started':
+    case 'item.retrying':
+    case 'item.succeeded':
+    case 'item.failed':
+      return withStage(state, event.stage, (s) => applyItemEvent(s, event, at));
     case 'stage.warned':
       return withStage(state, event.stage, (s) => ({ ...s, malformed_lines: s.malformed_lines + event.malformed }));
     case 'stage.cost':
@@ -131,7 +138,11 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
     case 'run.queued':
       return { ...state, status: 'queued', runner_pid: null, ended_at: null, error: null };
     case 'run.interrupted': {
-      const stages = state.stages.map((s) => (ACTIVE.has(s.status) ? { ...ended(s, at, 'failed'), error: event.error } : s));
+      const stages = state.stages.map((s) => {
+        if (!ACTIVE.has(s.status)) return s;
+        const items = s.items && interruptItems(s.items, event.error.code, event.error.message);
+        return { ...ended(s, at, 'failed'), error: event.error, items };
+      });
       const stage = state.stages.find((s) => ACTIVE.has(s.status))?.id ?? null;
       return { ...state, stages, status: 'interrupted', ended_at: at, error: { code: event.error.code, message: event.error.message, stage } };
     }
@@ -193,6 +204,7 @@ function pendingStage(id: string, index: number, optional: boolean, maxAttempts:
     silent_since: null,
     resources: null,
     needs: null,
+    items: null,
   };
 }
 

@@ -72,6 +72,23 @@ export const Job = z.object({
 });
 export type Job = z.infer<typeof Job>;
 
+/**
+ * A fan-out stage's items, kept small whatever their number: items start in index order, so every item below
+ * `next` that is neither running nor failed has succeeded. The full per-item record is in the run folder's
+ * `items/` file.
+ */
+export const Items = z.object({
+  total: z.number().int().min(0),
+  /** Items below this index have been started (at least once). */
+  next: z.number().int().min(0),
+  succeeded: z.number().int().min(0),
+  /** Running (or waiting to retry) now: at most the stage's max_parallel. */
+  running: z.array(z.object({ index: z.number().int(), attempt: z.number().int(), started_at: Iso, next_attempt_at: Iso.nullable().default(null) })),
+  /** Failed (or cancelled, or interrupted): what a resume runs again. */
+  failed: z.array(z.object({ index: z.number().int(), attempts: z.number().int(), code: z.string(), message: z.string() })),
+});
+export type Items = z.infer<typeof Items>;
+
 export const StageState = z.object({
   id: z.string(),
   index: z.number().int(),
@@ -117,6 +134,8 @@ export const StageState = z.object({
   resources: Resources.nullable().default(null),
   /** The stages it waits for, by id (schema 2); null in schema 1 files: the stage before it. */
   needs: z.array(z.string()).nullable().default(null),
+  /** A fan-out stage's items (`foreach`): counts, the running and the failed ones; null for a plain stage. */
+  items: Items.nullable().default(null),
 });
 export type StageState = z.infer<typeof StageState>;
 

@@ -19,6 +19,11 @@ export function stageLogName(index: number, stageId: string): string {
   return `logs/${String(index).padStart(2, '0')}_${stageId}.log`;
 }
 
+/** An item's log beside its stage's: `logs/03_tts/item-00007.log` for `logs/03_tts.log`. */
+export function itemLogName(stageLog: string, item: number): string {
+  return `${stageLog.replace(/\.log$/, '')}/item-${String(item).padStart(5, '0')}.log`;
+}
+
 export function entityFileName(sequence: number, type: string, ext: string): string {
   const safeExt = /^(\.[A-Za-z0-9]{1,16}){1,2}$/.test(ext) ? ext.toLowerCase() : '';
   return `${String(sequence).padStart(2, '0')}_${type}${safeExt}`;

@@ -7,6 +7,9 @@ import { findCycle } from './stage-graph.js';
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+/** The most items one fan-out may have. */
+export const MAX_ITEMS = 100_000;
+
 // `retries: 3` is short for `retries: { attempts: 3 }`.
 const RetriesObject = z.strictObject({
   /** Total tries, the first included. */
@@ -44,6 +47,15 @@ export const STALL_ACTIONS = ['mark', 'fail'] as const;
 const StallAfter = Duration.refine((ms) => ms > 0, 'stall_after must be longer than 0');
 const StallAction = z.enum(STALL_ACTIONS);
 
+// Where a fan-out's items come from: written in the file, a parameter (one item a line, or comma separated), or a
+// file an earlier stage wrote (a JSON array, or one item a line), read as the stage starts.
+const Foreach = z.union([
+  z.array(Scalar.transform(String)).min(1, 'foreach needs at least one item').max(MAX_ITEMS, `at most ${MAX_ITEMS} items`),
+  z.strictObject({ param: z.string().min(1) }),
+  z.strictObject({ file: z.string().min(1) }),
+]);
+export type Foreach = z.infer<typeof Foreach>;
+
 export const StageSpec = z.strictObject({
   id: z.string().regex(STAGE_ID, 'letters, digits, _ and -, starting with a letter or digit'),
   description: z.string().optional(),
@@ -69,6 +81,10 @@ export const StageSpec = z.strictObject({
   stall_action: StallAction.optional(),
   /** The stages that must succeed (or be skipped) before it starts; absent: the stage listed before it. */
   needs: z.array(z.string()).optional(),
+  /** Runs the stage once per item (PIPE_ITEM, PIPE_ITEM_INDEX): a list, a parameter's lines or commas, or a file. */
+  foreach: Foreach.optional(),
+  /** Items of its `foreach` running at once; absent: the machine's cores. */
+  max_parallel: z.number().int().min(1).max(1000).optional(),
 });
 export type StageSpec = z.infer<typeof StageSpec>;
 
@@ -116,7 +132,7 @@ export const PipelineSpec = z
     max_parallel: z.number().int().min(1).max(1000).optional(),
   })
   .superRefine((pipeline, ctx) => {
-    checkNeeds(pipeline.stages, ctx);
+    checkNeeds(pipeline.stages, pipeline.params, ctx);
     // Two names that reach a stage as the same variable (`a-b` and `a_b`) would silently shadow each other.
     const envNames = new Map<string, string>();
     for (const name of Object.keys(pipeline.params)) {
@@ -128,8 +144,9 @@ export const PipelineSpec = z
   });
 export type PipelineSpec = z.infer<typeof PipelineSpec>;
 
-// A need must name another stage of the file, and the needs must not go round: `validate` says where.
-function checkNeeds(stages: StageSpec[], ctx: z.RefinementCtx): void {
+// A need must name another stage of the file, the needs must not go round, and a fan-out over a parameter must
+// name one: `validate` says where.
+function checkNeeds(stages: StageSpec[], params: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const ids = new Set(stages.map((s) => s.id));
   stages.forEach((stage, i) => {
     stage.needs?.forEach((need, j) => {
@@ -137,6 +154,10 @@ function checkNeeds(stages: StageSpec[], ctx: z.RefinementCtx): void {
       if (need === stage.id) ctx.addIssue({ code: 'custom', path, message: `stage "${need}" cannot need itself` });
       else if (!ids.has(need)) ctx.addIssue({ code: 'custom', path, message: `unknown stage "${need}"` });
     });
+  });
+  stages.forEach((stage, i) => {
+    const param = stage.foreach && 'param' in stage.foreach ? stage.foreach.param : null;
+    if (param !== null && !Object.hasOwn(params, param)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'foreach', 'param'], message: `unknown parameter "${param}"` });
   });
   const cycle = findCycle(stages.map((s) => ({ id: s.id, needs: s.needs?.filter((n) => n !== s.id) })));
   if (cycle) {

@@ -66,3 +66,7 @@ export function daemonPaths(workspace: string) {
   };
 }
 export type DaemonPaths = ReturnType<typeof daemonPaths>;
+
+/** In a run folder: each fan-out stage's items (`items/03_tts.json`), written once as the stage first reads them. */
+export const ITEMS_DIR = 'items';
+export const itemsFile = (runDir: string, index: number, stageId: string): string => `${runDir}/${ITEMS_DIR}/${String(index).padStart(2, '0')}_${stageId}.json`;

@@ -8,6 +8,7 @@ import { type History, recordHistory } from './history-writer.js';
 import { watchNotifications } from './notifier.js';
 import type { RunRecorder } from './run-recorder.js';
 import type { ApprovalGate, Circuits } from './run-hooks.js';
+import { runFanout } from './fanout-runner.js';
 import { failure, passGate, runStage } from './stage-runner.js';
 
 export interface RunOptions {
@@ -85,7 +86,8 @@ async function runStages(options: RunOptions): Promise<RunMetadata> {
     const stage = pipeline.stages[index];
     if (!stage) return;
     const signal = stopAll.signal;
-    const outcome = signal.aborted ? failure('ERR_CANCELLED', 'cancelled') : ((await passGate(options, stage, index, signal)) ?? (await runStage(options, stage, index, signal)));
+    const run = stage.foreach ? runFanout : runStage;
+    const outcome = signal.aborted ? failure('ERR_CANCELLED', 'cancelled') : ((await passGate(options, stage, index, signal)) ?? (await run(options, stage, index, signal)));
     if (outcome.ok) {
       recorder.emit({ type: 'stage.succeeded', stage: index, outputs: outcome.outputs });
       done.set(index, 'succeeded');

@@ -104,7 +104,9 @@ export function markedProcesses(markers: string[]): MarkedProcess[] {
 export async function stopLeftovers(env: Record<string, string | undefined>, graceMs: number): Promise<MarkedProcess[]> {
   const { PIPE_RUN_ID, PIPE_STAGE_INDEX, PIPE_ATTEMPT } = env;
   if (!PIPE_RUN_ID || PIPE_STAGE_INDEX === undefined || PIPE_ATTEMPT === undefined) return [];
-  const left = markedProcesses([`PIPE_RUN_ID=${PIPE_RUN_ID}`, `PIPE_STAGE_INDEX=${PIPE_STAGE_INDEX}`, `PIPE_ATTEMPT=${PIPE_ATTEMPT}`]);
+  // An item of a fan-out is told from its siblings, which run on, by its index.
+  const item = env.PIPE_ITEM_INDEX === undefined ? [] : [`PIPE_ITEM_INDEX=${env.PIPE_ITEM_INDEX}`];
+  const left = markedProcesses([`PIPE_RUN_ID=${PIPE_RUN_ID}`, `PIPE_STAGE_INDEX=${PIPE_STAGE_INDEX}`, `PIPE_ATTEMPT=${PIPE_ATTEMPT}`, ...item]);
   // Never the daemon's own group: a process that joined it is signalled alone.
   const own = ownGroup();
   await Promise.all([...new Set(left.map((p) => p.pgrp))].map((pgrp) => (pgrp === own ? undefined : stopGroup(pgrp, graceMs))));

@@ -78,7 +78,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   const { stage, ctx, recorder, logFile } = input;
   const log = (data: Buffer | string): void => logFile.write(data);
   const started = Date.now();
-  if (!input.adopt) log(`===== pipe-tui: stage ${stage.id}, attempt ${ctx.attempt} of ${input.maxAttempts}, ${new Date(started).toISOString()} =====\n`);
+  if (!input.adopt) log(`===== pipe-tui: stage ${stage.id}${ctx.item ? `, item ${ctx.item.index}` : ''}, attempt ${ctx.attempt} of ${input.maxAttempts}, ${new Date(started).toISOString()} =====\n`);
 
   const cwd = path.resolve(ctx.workspace, stage.cwd ?? '.');
   const progress = new LatestThrottle<Reading>(
@@ -88,19 +88,23 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   );
   // Once the stage speaks the protocol, its own words are the progress: a bar it also prints is only log.
   let speaks = false;
-  const sniffer = input.progress === 'none' ? null : new ProgressSniffer(input.progress, (p) => speaks || progress.push(p));
+  // An item of a fan-out: its stage's progress is items done, so its own is only log.
+  const item = ctx.item ?? null;
+  const sniffer = input.progress === 'none' || item ? null : new ProgressSniffer(input.progress, (p) => speaks || progress.push(p));
   let reported: { code: string; message: string } | null = null;
   let entities: Promise<void> = Promise.resolve();
 
   const onLine = (line: ProtocolLine): void => {
     if (line.kind === 'progress') {
+      if (item) return;
       speaks = true;
       return progress.push(line);
     }
     progress.flush();
     if (line.kind === 'cost') recorder.emit({ type: 'stage.cost', stage: ctx.index, usd: line.usd });
-    else if (line.kind === 'checkpoint') recorder.emit({ type: 'stage.checkpoint', stage: ctx.index, data: line.data });
-    else if (line.kind === 'error') reported = { code: line.code, message: line.message };
+    else if (line.kind === 'checkpoint') {
+      if (!item) recorder.emit({ type: 'stage.checkpoint', stage: ctx.index, data: line.data });
+    } else if (line.kind === 'error') reported = { code: line.code, message: line.message };
     else {
       // Copies run one after another so entities are numbered in the order the stage announced them. The copy
       // itself checks the opened file (regular, under the cap, still inside the workspace): the stage may have
@@ -141,13 +145,13 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       // Settles when this chunk's entity copies have landed (progress may be read twice: it is the same progress).
       return entities;
     },
-    files: { dir: path.join(ctx.runDir, SLURM_DIR), stem: `${String(ctx.index).padStart(2, '0')}_${stage.id}.${ctx.attempt}` },
+    files: { dir: path.join(ctx.runDir, SLURM_DIR), stem: `${String(ctx.index).padStart(2, '0')}_${stage.id}${item ? `.item${item.index}` : ''}.${ctx.attempt}` },
     onJob: (job) => {
-      recorder.emit({ type: 'stage.job', stage: ctx.index, job });
+      if (!item) recorder.emit({ type: 'stage.job', stage: ctx.index, job });
       if (job.state === 'RUNNING') stall?.resume();
       else stall?.pause();
     },
-    onResources: (usage) => recorder.emit({ type: 'stage.resources', stage: ctx.index, ...usage }),
+    onResources: (usage) => item || recorder.emit({ type: 'stage.resources', stage: ctx.index, ...usage }),
     slurm: input.slurm,
   };
   let proc: StageProcess;
@@ -159,10 +163,11 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     if (silentSince) recorder.emit({ type: 'stage.unstalled', stage: ctx.index, silent_ms: Math.max(0, Date.now() - Date.parse(silentSince)) });
   } else {
     proc = input.executor.start(launch);
-    recorder.emit({ type: 'stage.started', stage: ctx.index, attempt: ctx.attempt, pgid: proc.pgid });
+    // An item's attempt is told by its fan-out (fanout-runner.ts), before it starts.
+    if (!item) recorder.emit({ type: 'stage.started', stage: ctx.index, attempt: ctx.attempt, pgid: proc.pgid });
   }
   // A local stage's whole process group, measured while it runs (a Slurm job's processes are on another node).
-  const resources = proc.pgid === null ? null : trackResources(proc.pgid, (r) => recorder.emit({ type: 'stage.resources', stage: ctx.index, ...r }));
+  const resources = proc.pgid === null || item ? null : trackResources(proc.pgid, (r) => recorder.emit({ type: 'stage.resources', stage: ctx.index, ...r }));
 
   let stoppedFor: StopReason | null = null;
   const stop = (why: StopReason): void => {
@@ -230,7 +235,8 @@ async function judge(
     return { ...base, code: 'ERR_STAGE_EXIT', message: `exited with code ${exit.exitCode}${why ? `: ${why}` : ''}` };
   }
   const missing: string[] = [];
-  for (const output of input.stage.outputs) {
+  // An item's stage checks its declared outputs once, after its last item.
+  for (const output of input.ctx.item ? [] : input.stage.outputs) {
     if (!(await isNonEmpty(path.resolve(cwd, output)))) missing.push(output);
   }
   if (missing.length > 0) {
@@ -251,15 +257,17 @@ type StopReason = 'timeout' | 'cancel' | 'stalled';
 function stallWatch(input: AttemptInput, flushProgress: () => void, fail: () => void): StallWatch | null {
   const { stall, recorder, ctx } = input;
   if (!stall) return null;
+  // An item's silence is not its stage's: it only ends the item's attempt, under stall_action: fail.
+  const tell = !ctx.item;
   return new StallWatch(
     stall.afterMs,
     {
       stalled: (silentMs) => {
         flushProgress();
-        recorder.emit({ type: 'stage.stalled', stage: ctx.index, silent_ms: silentMs });
+        if (tell) recorder.emit({ type: 'stage.stalled', stage: ctx.index, silent_ms: silentMs });
         if (stall.action === 'fail') fail();
       },
-      resumed: (silentMs) => recorder.emit({ type: 'stage.unstalled', stage: ctx.index, silent_ms: silentMs }),
+      resumed: (silentMs) => tell && recorder.emit({ type: 'stage.unstalled', stage: ctx.index, silent_ms: silentMs }),
     },
     true,
   );

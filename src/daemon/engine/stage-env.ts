@@ -8,6 +8,8 @@ export interface StageContext {
   index: number;
   attempt: number;
   params: Record<string, string>;
+  /** One item of a fan-out stage (`foreach`): its place in the list and its value. */
+  item?: { index: number; value: string };
 }
 
 // What a stage finds in its environment (SPEC section 4). Parameters arrive here, verbatim, and nowhere else.
@@ -28,5 +30,6 @@ export function stageEnv(stage: StageSpec, ctx: StageContext): Record<string, st
     PIPE_STAGE_INDEX: String(ctx.index),
     PIPE_ATTEMPT: String(ctx.attempt),
     PIPE_WORKSPACE: ctx.workspace,
+    ...(ctx.item ? { PIPE_ITEM: ctx.item.value, PIPE_ITEM_INDEX: String(ctx.item.index) } : {}),
   };
 }

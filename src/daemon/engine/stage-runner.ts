@@ -3,6 +3,7 @@ import pRetry from 'p-retry';
 import { type StageSpec, stageExecutor, stageSlurm, stageStall } from '../../shared/pipeline-schema.js';
 import type { StageError } from '../../shared/metadata-schema.js';
 import { toPipeError } from '../../shared/errors.js';
+import { itemLogName } from '../../shared/names.js';
 import { DEFAULT_GRACE_MS } from './executor.js';
 import { SlurmExecutor } from '../slurm/slurm-executor.js';
 import { localExecutor } from './local-executor.js';
@@ -18,6 +19,12 @@ let sharedSlurm: SlurmExecutor | null = null;
 /** The process's Slurm executor, made on first use. */
 export const defaultSlurm = (): SlurmExecutor => (sharedSlurm ??= new SlurmExecutor());
 
+/** One item of a fan-out stage. */
+export interface Item {
+  index: number;
+  value: string;
+}
+
 class AttemptFailed extends Error {
   constructor(readonly error: StageError) {
     super(error.message);
@@ -26,23 +33,26 @@ class AttemptFailed extends Error {
 
 // All attempts of one stage. p-retry counts them and decides; the backoff wait happens in onFailedAttempt so the
 // stage can be shown as `retrying` with the next attempt's time, and so a cancel cuts the wait short.
-export async function runStage(options: RunOptions, stage: StageSpec, index: number, signal: AbortSignal): Promise<AttemptOutcome> {
+export async function runStage(options: RunOptions, stage: StageSpec, index: number, signal: AbortSignal, item?: Item): Promise<AttemptOutcome> {
   const { recorder, workspace } = options;
   const attempts = maxAttempts(stage);
   const slurm = stageExecutor(options.pipeline, stage) === 'slurm';
   const executor = slurm ? (options.slurm ?? defaultSlurm()) : (options.executor ?? localExecutor);
   // Taken up after a daemon restart: p-retry counts from 1, this stage from the attempt its job belongs to.
-  const adopt = options.adopt?.find((a) => a.index === index) ?? null;
+  const adopt = item ? null : (options.adopt?.find((a) => a.index === index) ?? null);
   const first = adopt?.attempt ?? 1;
-  const logFile = new LogFile(path.join(recorder.dir, recorder.state.stages[index]?.log ?? `logs/${index}.log`));
+  const stageLog = recorder.state.stages[index]?.log ?? `logs/${index}.log`;
+  const logFile = new LogFile(path.join(recorder.dir, item ? itemLogName(stageLog, item.index) : stageLog));
   const retryable = (error: StageError): boolean => isRetryable(stage.retries, error) && !signal.aborted;
   try {
     return await pRetry(
       async (count) => {
         const attempt = first + count - 1;
+        // An item's first attempt was told as the fan-out took it (so items start in order); a retry is told here.
+        if (item && attempt > 1) recorder.emit({ type: 'item.started', stage: index, item: item.index, attempt });
         const outcome = await attemptBehindCircuit(options, stage, () => runAttempt({
           stage,
-          ctx: { runId: recorder.state.run_id, runDir: recorder.dir, workspace, index, attempt, params: recorder.state.params },
+          ctx: { runId: recorder.state.run_id, runDir: recorder.dir, workspace, index, attempt, params: recorder.state.params, ...(item ? { item } : {}) },
           maxAttempts: attempts,
           recorder,
           executor,
@@ -67,13 +77,9 @@ export async function runStage(options: RunOptions, stage: StageSpec, index: num
           const until = error.error.code === 'ERR_CIRCUIT_OPEN' && stage.circuit ? (options.circuits?.openUntil(stage.circuit) ?? 0) : 0;
           const attempt = first + attemptNumber - 1;
           const delay = Math.max(backoffDelay(stage.retries, attempt), until - Date.now());
-          recorder.emit({
-            type: 'stage.retrying',
-            stage: index,
-            error: error.error,
-            next_attempt: attempt + 1,
-            next_attempt_at: new Date(Date.now() + delay).toISOString(),
-          });
+          const nextAt = new Date(Date.now() + delay).toISOString();
+          if (item) recorder.emit({ type: 'item.retrying', stage: index, item: item.index, error: error.error, next_attempt_at: nextAt });
+          else recorder.emit({ type: 'stage.retrying', stage: index, error: error.error, next_attempt: attempt + 1, next_attempt_at: nextAt });
           await sleep(delay, signal);
         },
         shouldRetry: ({ error }) => error instanceof AttemptFailed && retryable(error.error),
