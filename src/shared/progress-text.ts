@@ -1,5 +1,5 @@
 import { formatBytes } from './bytes.js';
-import type { Job, Progress, Resources } from './metadata-schema.js';
+import type { Items, Job, Progress, Resources } from './metadata-schema.js';
 import { progressBar } from './status-symbols.js';
 
 // How a stage's progress reads in a row: its bar (when the total is known), its count, and the program's own rate
@@ -65,4 +65,16 @@ export function resourcesText(r: Resources | null, running: boolean, job: Pick<J
   const gpu = r.peak_gpu_bytes ? `gpu ${formatBytes(running ? (r.gpu_bytes ?? 0) : r.peak_gpu_bytes)}` : null;
   if (running) return [formatBytes(r.rss_bytes), `${Math.round(r.cpu_pct)}%`, gpu].filter(Boolean).join(' ');
   return [`peak ${formatBytes(r.peak_rss_bytes)}`, gpu, `${countText(Math.round(r.cpu_s * 10) / 10)}s CPU`].filter(Boolean).join(', ');
+}
+
+/**
+ * A fan-out stage's items as a row says them: `items 734/1000 ✔ 730 ✖ 4` (done of all, succeeded, failed), with
+ * `▶ 8` for those running while it runs.
+ */
+export function itemsText(items: Items, running: boolean, ascii = false): string {
+  const done = items.succeeded + items.failed.length;
+  const parts = [`items ${done}/${items.total}`, `${ascii ? 'ok' : '✔'} ${items.succeeded}`];
+  if (items.failed.length > 0) parts.push(`${ascii ? 'x' : '✖'} ${items.failed.length}`);
+  if (running && items.running.length > 0) parts.push(`${ascii ? '>' : '▶'} ${items.running.length}`);
+  return parts.join(' ');
 }

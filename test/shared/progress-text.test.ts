@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countText, progressCount, progressText, rateText } from '../../src/shared/progress-text.js';
+import { countText, itemsText, progressCount, progressText, rateText } from '../../src/shared/progress-text.js';
 
 describe('progress text', () => {
   it('shows counts whole up to 9 999 and scaled past it', () => {
@@ -22,5 +22,13 @@ describe('progress text', () => {
     expect(progressText({ current: 5000, total: 6000, rate_per_s: 990, unit: 'ms' }, 4, true)).toBe('###- 0:05/0:06 0.99x');
     expect(progressCount({ current: 3_723_000, total: null, unit: 'ms' })).toBe('1:02:03');
     expect(rateText(24_500, 'ms')).toBe('24.5x');
+  });
+});
+
+describe('items text', () => {
+  it('says a fan-out’s items done of all, succeeded, failed and running', () => {
+    const items = { total: 1000, next: 742, succeeded: 730, running: Array.from({ length: 8 }, (_, index) => ({ index, attempt: 1, started_at: '2026-12-01T00:00:00.000Z', next_attempt_at: null })), failed: [1, 2, 3, 4].map((index) => ({ index, attempts: 1, code: 'ERR_STAGE_EXIT', message: 'x' })) };
+    expect(itemsText(items, true)).toBe('items 734/1000 ✔ 730 ✖ 4 ▶ 8');
+    expect(itemsText({ ...items, failed: [] }, false, true)).toBe('items 730/1000 ok 730');
   });
 });
