@@ -71,6 +71,7 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
         job: null,
         silent_since: null,
         resources: null,
+        waiting_for: null,
       }), { status: 'running', ended_at: null, error: null });
     case 'stage.progress':
       // Progress is activity: it ends a stall as output does.
@@ -96,6 +97,8 @@ function reduce(state: RunMetadata, event: RunEvent): RunMetadata {
           peak_gpu_bytes: maxOrNull(event.peak_gpu_bytes ?? null, s.resources?.peak_gpu_bytes ?? null),
         },
       }));
+    case 'stage.waiting':
+      return withStage(state, event.stage, (s) => ({ ...s, waiting_for: event.pool === null ? null : { pool: event.pool, size: event.size } }));
     case 'stage.items':
     case 'item.started':
     case 'item.retrying':
@@ -205,12 +208,13 @@ function pendingStage(id: string, index: number, optional: boolean, maxAttempts:
     resources: null,
     needs: null,
     items: null,
+    waiting_for: null,
   };
 }
 
 function ended(s: Stage, at: string, status: Stage['status']): Stage {
   const duration = s.started_at ? Date.parse(at) - Date.parse(s.started_at) : null;
-  return { ...s, status, ended_at: at, duration_ms: duration, next_attempt_at: null, eta_ms: null, pgid: null, silent_since: null };
+  return { ...s, status, ended_at: at, duration_ms: duration, next_attempt_at: null, eta_ms: null, pgid: null, silent_since: null, waiting_for: null };
 }
 
 // An event naming a stage that does not exist changes nothing but seq: a reader never crashes on a bad feed.

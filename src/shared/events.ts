@@ -86,6 +86,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     gpu_bytes: z.number().min(0).nullable().optional(),
     peak_gpu_bytes: z.number().min(0).nullable().optional(),
   }),
+  /** The stage (or one of its items) waits for a free slot of its pool, all `size` of them busy; pool null: no longer. */
+  z.object({ ...Base, ...StageRef, type: z.literal('stage.waiting'), pool: z.string().nullable(), size: z.number().int().min(0) }),
   /** A fan-out stage's items are known (its `foreach` was read): how many. Told again, the same, on a resume. */
   z.object({ ...Base, ...StageRef, type: z.literal('stage.items'), total: z.number().int().min(0) }),
   /** One item of a fan-out: an attempt started, will be retried, succeeded, or failed for good (cancelled too). */

@@ -134,6 +134,8 @@ export const StageState = z.object({
   resources: Resources.nullable().default(null),
   /** The stages it waits for, by id (schema 2); null in schema 1 files: the stage before it. */
   needs: z.array(z.string()).nullable().default(null),
+  /** While it (or one of its items) waits for a slot of its pool: which, and how many slots it has (all busy). */
+  waiting_for: z.object({ pool: z.string(), size: z.number().int() }).nullable().default(null),
   /** A fan-out stage's items (`foreach`): counts, the running and the failed ones; null for a plain stage. */
   items: Items.nullable().default(null),
 });

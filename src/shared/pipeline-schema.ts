@@ -4,6 +4,7 @@ import { ANY_ERROR_CODE } from './errors.js';
 import { PIPELINE_NAME, STAGE_ID, paramEnvName } from './names.js';
 import { ProgressSpecSchema } from './progress-parse.js';
 import { findCycle } from './stage-graph.js';
+import { POOL_NAME } from './workspace-config-schema.js';
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -83,6 +84,8 @@ export const StageSpec = z.strictObject({
   needs: z.array(z.string()).optional(),
   /** Runs the stage once per item (PIPE_ITEM, PIPE_ITEM_INDEX): a list, a parameter's lines or commas, or a file. */
   foreach: Foreach.optional(),
+  /** A resource pool of the workspace (pipe-tui.yaml `pools:`): each attempt (each item's) holds one of its slots. */
+  pool: z.string().regex(POOL_NAME, 'a pool name: letters, digits, _ and -').optional(),
   /** Items of its `foreach` running at once; absent: the machine's cores. */
   max_parallel: z.number().int().min(1).max(1000).optional(),
 });

@@ -53,3 +53,7 @@ export function unreadableStatus(error: { code: string }): 'newer' | 'incomplete
   if (error.code === 'ERR_METADATA_VERSION') return 'newer';
   return error.code === 'ERR_RUN_NOT_FOUND' ? 'incomplete' : 'corrupt';
 }
+
+/** A stage (or its items) waiting for a slot of its pool: `waiting for gpu (2 of 2 busy)`; null when it is not. */
+export const poolWaitText = (stage: Pick<StageState, 'waiting_for'>): string | null =>
+  stage.waiting_for ? `waiting for ${stage.waiting_for.pool} (${stage.waiting_for.size} of ${stage.waiting_for.size} busy)` : null;

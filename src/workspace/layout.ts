@@ -63,6 +63,8 @@ export function daemonPaths(workspace: string) {
     logindWarned: path.join(dir, 'logind-warned'),
     /** Written by `daemon stop`: the daemon was stopped on purpose, so a client that merely connects does not start it again (daemon-stopped.ts). */
     stopped: path.join(dir, 'stopped'),
+    /** A file per held slot of a resource pool (`gpu.0`), naming its holder: pool-slots.ts. */
+    pools: path.join(dir, 'pools'),
   };
 }
 export type DaemonPaths = ReturnType<typeof daemonPaths>;

@@ -12,7 +12,7 @@ function stage(over: Partial<StageState> = {}): StageState {
     started_at: null, attempt_started_at: null, ended_at: null, duration_ms: null, progress: null, eta_ms: null,
     expected_ms: null, expected_samples: 0, cost_usd: 0, malformed_lines: 0, error: null, log: 'logs/00_work.log', outputs: [],
     checkpoint_data: null, checkpoint: null, pgid: null, approval_timeout_at: null, approved_by: null,
-    approved_at: null, reset_reason: null, job: null, silent_since: null, resources: null, needs: null, items: null, ...over,
+    approved_at: null, reset_reason: null, job: null, silent_since: null, resources: null, needs: null, items: null, waiting_for: null, ...over,
   };
 }
 const running = (over: Partial<StageState> = {}): StageState =>

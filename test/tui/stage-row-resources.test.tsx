@@ -10,7 +10,7 @@ const running = (resources: StageState['resources']): StageState => ({
   started_at: '2026-12-01T00:00:00.000Z', attempt_started_at: '2026-12-01T00:00:00.000Z', ended_at: null, duration_ms: null,
   progress: null, eta_ms: null, expected_ms: null, expected_samples: 0, cost_usd: 0, malformed_lines: 0, error: null,
   log: 'logs/00_train.log', outputs: [], checkpoint_data: null, checkpoint: null, pgid: 100, approval_timeout_at: null,
-  approved_by: null, approved_at: null, reset_reason: null, job: null, silent_since: null, resources, needs: null, items: null,
+  approved_by: null, approved_at: null, reset_reason: null, job: null, silent_since: null, resources, needs: null, items: null, waiting_for: null,
 });
 
 describe('a stage row’s resources', () => {

@@ -10,6 +10,8 @@ export interface StageContext {
   params: Record<string, string>;
   /** One item of a fan-out stage (`foreach`): its place in the list and its value. */
   item?: { index: number; value: string };
+  /** The slot of its `pool:` that this attempt holds, 0 to the pool's size less one. */
+  poolSlot?: number;
 }
 
 // What a stage finds in its environment (SPEC section 4). Parameters arrive here, verbatim, and nowhere else.
@@ -31,5 +33,6 @@ export function stageEnv(stage: StageSpec, ctx: StageContext): Record<string, st
     PIPE_ATTEMPT: String(ctx.attempt),
     PIPE_WORKSPACE: ctx.workspace,
     ...(ctx.item ? { PIPE_ITEM: ctx.item.value, PIPE_ITEM_INDEX: String(ctx.item.index) } : {}),
+    ...(ctx.poolSlot === undefined ? {} : { PIPE_POOL_SLOT: String(ctx.poolSlot) }),
   };
 }

@@ -10,6 +10,7 @@ import { localExecutor } from './local-executor.js';
 import { LogFile } from './log-file.js';
 import { backoffDelay, isRetryable, maxAttempts } from './retry-policy.js';
 import { noApprovals } from './run-hooks.js';
+import { type Slot, acquireSlot } from './pool-slots.js';
 import { type AttemptOutcome, runAttempt } from './stage-attempt.js';
 import type { RunOptions } from './pipeline-runner.js';
 
@@ -50,9 +51,9 @@ export async function runStage(options: RunOptions, stage: StageSpec, index: num
         const attempt = first + count - 1;
         // An item's first attempt was told as the fan-out took it (so items start in order); a retry is told here.
         if (item && attempt > 1) recorder.emit({ type: 'item.started', stage: index, item: item.index, attempt });
-        const outcome = await attemptBehindCircuit(options, stage, () => runAttempt({
+        const outcome = await withPoolSlot(options, stage, index, signal, item, (poolSlot) => attemptBehindCircuit(options, stage, () => runAttempt({
           stage,
-          ctx: { runId: recorder.state.run_id, runDir: recorder.dir, workspace, index, attempt, params: recorder.state.params, ...(item ? { item } : {}) },
+          ctx: { runId: recorder.state.run_id, runDir: recorder.dir, workspace, index, attempt, params: recorder.state.params, ...(item ? { item } : {}), ...(poolSlot === null ? {} : { poolSlot }) },
           maxAttempts: attempts,
           recorder,
           executor,
@@ -63,7 +64,7 @@ export async function runStage(options: RunOptions, stage: StageSpec, index: num
           slurm: slurm ? stageSlurm(options.pipeline, stage) : undefined,
           adopt: count === 1 && adopt ? adopt.job : undefined,
           stall: stageStall(options.pipeline, stage),
-        }));
+        })));
         if (!outcome.ok) throw new AttemptFailed(outcome.error);
         return outcome;
       },
@@ -112,6 +113,40 @@ export async function passGate(options: RunOptions, stage: StageSpec, index: num
   if (answer.reason === 'cancelled') return failure('ERR_CANCELLED', 'cancelled');
   if (answer.reason === 'timeout') return failure('ERR_APPROVAL_TIMEOUT', `nobody approved ${stage.id} within its approval_timeout`);
   return failure('ERR_APPROVAL_REQUIRED', `${stage.id} waits for an approval, which needs the daemon: run without --foreground, then pipe-tui approve <run>`);
+}
+
+// An attempt of a stage (or item) with `pool:` holds one of the pool's slots while it runs, however many runs want
+// one; the wait is told, and so is its end (an item's row would otherwise go on saying it waits).
+async function withPoolSlot(
+  options: RunOptions,
+  stage: StageSpec,
+  index: number,
+  signal: AbortSignal,
+  item: Item | undefined,
+  run: (slot: number | null) => Promise<AttemptOutcome>,
+): Promise<AttemptOutcome> {
+  const pool = stage.pool;
+  if (!pool) return run(null);
+  const { recorder } = options;
+  let waited = false;
+  let slot: Slot | null;
+  try {
+    const holder = { runId: recorder.state.run_id, stage: stage.id, ...(item ? { item: item.index } : {}) };
+    slot = await acquireSlot(options.workspace, pool, holder, signal, (size) => {
+      waited = true;
+      recorder.emit({ type: 'stage.waiting', stage: index, pool, size });
+    });
+  } catch (thrown) {
+    const error = toPipeError(thrown, 'ERR_CONFIG_INVALID');
+    return failure(error.code, error.message);
+  }
+  if (waited) recorder.emit({ type: 'stage.waiting', stage: index, pool: null, size: 0 });
+  if (!slot) return failure('ERR_CANCELLED', 'cancelled');
+  try {
+    return await run(slot.slot);
+  } finally {
+    await slot.release();
+  }
 }
 
 // A stage behind an open circuit fails fast, without starting a process; its outcome feeds the circuit.
