@@ -44,7 +44,7 @@ describe('fan-out (foreach)', () => {
     expect(await readFile(path.join(recorder.dir, 'logs/00_tts.log'), 'utf8')).toMatch(/6 items, 6 to run, at most 2 at once[\s\S]*all 6 items succeeded/);
   });
 
-  it('reads items from a parameter (lines or commas) and from a file an earlier stage wrote', async () => {
+  it('reads items from a parameter (lines or commas) and from a file an earlier stage wrote, in the workspace or the run folder', async () => {
     const ws = await tempWorkspace({
       p: `params:
   langs: { default: "en,de" }
@@ -57,11 +57,16 @@ stages:
   - id: by_file
     foreach: { file: out.json }
     run: 'echo "f:$PIPE_ITEM" >> seen.txt'
+  - id: in_run
+    run: 'printf "x\\ny\\n" > "$PIPE_RUN_DIR/mine.txt"'
+  - id: by_run_file
+    foreach: { file: $PIPE_RUN_DIR/mine.txt }
+    run: 'echo "r:$PIPE_ITEM" >> seen.txt'
 `,
     });
     const { final } = await runIn(ws, 'p', { params: { langs: 'en\nfr\n' } });
     expect(final.status, JSON.stringify(final.error)).toBe('succeeded');
-    expect((await readFile(path.join(ws, 'seen.txt'), 'utf8')).trim().split('\n').sort()).toEqual(['f:7', 'f:a b', 'p:en', 'p:fr']);
+    expect((await readFile(path.join(ws, 'seen.txt'), 'utf8')).trim().split('\n').sort()).toEqual(['f:7', 'f:a b', 'p:en', 'p:fr', 'r:x', 'r:y']);
   });
 
   it('fails a stage whose foreach file is missing with ERR_ITEMS_INVALID, starting no item', async () => {

@@ -32,6 +32,8 @@ if (Math.random() < flakeRate) {
   const words = text.split(/\s+/).filter(Boolean).length;
   const file = path.join(work, 'summary.txt');
   await writeFile(file, text);
+  // The segments to synthesize, one item each: the next stage fans out over this list.
+  await writeFile(path.join(work, 'segments.json'), `${JSON.stringify(paragraphs.map((_, i) => String(i + 1)))}\n`);
   console.log(`script ready: ${paragraphs.length} paragraphs, ${words} words`);
   console.log('::pipe:cost 0.02');
   console.log(`::pipe:checkpoint {"words": ${words}}`);

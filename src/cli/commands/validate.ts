@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { PipeError } from '../../shared/errors.js';
 import { parsePipeline, pipelineProblems } from '../../shared/parse-pipeline.js';
-import type { PipelineSpec } from '../../shared/pipeline-schema.js';
+import type { PipelineSpec, StageSpec } from '../../shared/pipeline-schema.js';
+import { isGraph, needIndexes } from '../../shared/stage-graph.js';
 import { listPipelineNames, loadPipeline, readPipelineFile } from '../../workspace/pipeline-files.js';
 import { printJson } from '../cli-output.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
@@ -35,6 +36,14 @@ export async function validateCommand(ref: string, options: CommonOptions): Prom
     return 2;
   }
   if (options.json) printJson({ valid: true, name, stages: spec.stages.map((s) => s.id), params: Object.keys(spec.params) });
-  else process.stdout.write(`${shown}: valid pipeline "${name}", ${spec.stages.length} stage${spec.stages.length > 1 ? 's' : ''}: ${spec.stages.map((s) => s.id).join(' → ')}\n`);
+  else process.stdout.write(`${shown}: valid pipeline "${name}", ${spec.stages.length} stage${spec.stages.length > 1 ? 's' : ''}: ${stagesText(spec.stages)}\n`);
   return 0;
+}
+
+// A line of stages as `a → b → c`; a graph as each stage with what it needs (`c ← a, b`), and a fan-out marked.
+function stagesText(stages: StageSpec[]): string {
+  const needs = needIndexes(stages);
+  const name = (s: StageSpec): string => (s.foreach ? `${s.id} (foreach)` : s.id);
+  if (!isGraph(needs)) return stages.map(name).join(' → ');
+  return stages.map((s, i) => ((needs[i] ?? []).length === 0 ? name(s) : `${name(s)} ← ${(needs[i] ?? []).map((n) => stages[n]?.id).join(', ')}`)).join('; ');
 }

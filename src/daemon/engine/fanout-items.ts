@@ -11,6 +11,7 @@ import { PRIVATE_DIR_MODE, itemsFile } from '../../workspace/layout.js';
 
 /** An item reaches the stage in its environment: no NUL, and not a megabyte. */
 const MAX_ITEM_CHARS = 64 * 1024;
+const RUN_DIR_PREFIX = '$PIPE_RUN_DIR/';
 /** A `foreach: { file }` larger than this is not a list of items. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -43,7 +44,9 @@ async function readForeach(stage: StageSpec, source: ItemSource): Promise<string
     // One item a line when there are lines, else comma separated: `-p langs=en,de,fr`.
     return split(value, value.includes('\n') ? '\n' : ',');
   }
-  const file = path.resolve(source.workspace, stage.cwd ?? '.', foreach.file);
+  // `$PIPE_RUN_DIR/…`: a file an earlier stage wrote in this run's own folder, where runs side by side never clash.
+  const inRun = foreach.file.startsWith(RUN_DIR_PREFIX);
+  const file = inRun ? path.resolve(source.runDir, foreach.file.slice(RUN_DIR_PREFIX.length)) : path.resolve(source.workspace, stage.cwd ?? '.', foreach.file);
   let text: string;
   try {
     const info = await stat(file);
