@@ -1,7 +1,7 @@
 import type { RunEvent } from '../shared/events.js';
-import type { RunMetadata } from '../shared/metadata-schema.js';
+import type { Items, RunMetadata } from '../shared/metadata-schema.js';
 import { formatDuration } from '../shared/duration.js';
-import { progressCount } from '../shared/progress-text.js';
+import { itemsText, progressCount } from '../shared/progress-text.js';
 
 // Plain progress lines, one per event worth a line: for logs, CI and pipes, where a live display is noise.
 export function eventLine(event: RunEvent, state: RunMetadata): string | null {
@@ -32,6 +32,16 @@ export function eventLine(event: RunEvent, state: RunMetadata): string | null {
       return `${tag} speaks again after ${formatDuration(event.silent_ms)} of silence`;
     case 'stage.job':
       return `${tag} slurm job ${event.job.id} ${event.job.state}${event.job.reason ? ` (${event.job.reason})` : ''}`;
+    case 'stage.items':
+      return `${tag} ${event.total} item${event.total === 1 ? '' : 's'}`;
+    case 'item.retrying':
+      return `${tag} item ${event.item}: ${event.error.code}: ${event.error.message}; retrying`;
+    case 'item.failed':
+      return `${tag} item ${event.item} failed: ${event.error.code}: ${event.error.message}`;
+    case 'item.succeeded':
+      return stage?.items ? itemsMilestone(tag, stage.items) : null;
+    case 'stage.waiting':
+      return event.pool === null ? null : `${tag} waiting for ${event.pool} (${event.size} of ${event.size} busy)`;
     case 'entity.added':
       return `${event.entity.stage ? `[${event.entity.stage}] ` : ''}entity ${event.entity.filename}`;
     case 'run.finished':
@@ -40,6 +50,13 @@ export function eventLine(event: RunEvent, state: RunMetadata): string | null {
     default:
       return null;
   }
+}
+
+// A fan-out of 10 000 items is not 10 000 lines: one as each tenth of its items is done.
+function itemsMilestone(tag: string, items: Items): string | null {
+  const done = items.succeeded + items.failed.length;
+  const step = Math.max(1, Math.ceil(items.total / 10));
+  return done % step === 0 || done === items.total ? `${tag} ${itemsText(items, false)}` : null;
 }
 
 export function runSummary(state: RunMetadata): string {
