@@ -95,7 +95,10 @@ const TABLE: CommandSpec[] = [
     usage: 'logs <run> [stage]',
     description: "print a stage's log (default: the current or last stage)",
     json: false,
-    options: [{ flags: '-f, --follow', description: 'keep printing as the log grows' }],
+    options: [
+      { flags: '-f, --follow', description: 'keep printing as the log grows' },
+      { flags: '--item <n>', description: "a fan-out stage's item n (its index, as status shows it): that item's log" },
+    ],
     run: async (args, options) => (await import('./commands/logs.js')).logsCommand(arg(args, 0), optionalArg(args, 1), options),
   },
   {

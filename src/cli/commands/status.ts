@@ -1,11 +1,13 @@
 import { etaText, runRemainingMs, stageRemainingMs } from '../../shared/eta.js';
 import { formatDuration } from '../../shared/duration.js';
 import { malformedText, stallText, statusSymbol } from '../../shared/status-symbols.js';
-import { progressCount, rateText, resourcesText } from '../../shared/progress-text.js';
+import { itemsText, progressCount, rateText, resourcesText } from '../../shared/progress-text.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { waitingText } from '../../shared/stage-graph.js';
+import { runDir } from '../../workspace/layout.js';
 import { readRunFile } from '../../workspace/run-reader.js';
 import { runTimes } from '../../workspace/run-times.js';
+import { failedItemLines } from '../failed-items.js';
 import { tookText } from '../run-took.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
@@ -26,9 +28,11 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
   for (const s of run.stages) {
     const attempts = s.attempts > 1 ? ` attempts ${s.attempts}/${s.max_attempts}` : '';
     const took = s.duration_ms !== null ? ` ${formatDuration(s.duration_ms)}` : '';
-    const progress = s.progress ? ` ${[progressCount(s.progress), rateText(s.progress.rate_per_s, s.progress.unit)].filter(Boolean).join(' ')}` : '';
-    const error = s.error ? `  ${s.error.code}: ${s.error.message}` : '';
     const active = s.status === 'running' || s.status === 'retrying';
+    // A fan-out's progress is its items done: the items' own counts say that and more.
+    const count = s.items ? itemsText(s.items, active) : s.progress ? progressCount(s.progress) : null;
+    const progress = count ? ` ${[count, s.progress && rateText(s.progress.rate_per_s, s.progress.unit)].filter(Boolean).join(' ')}` : '';
+    const error = s.error ? `  ${s.error.code}: ${s.error.message}` : '';
     const eta = active ? ` ${etaText(stageRemainingMs(s, now))}` : s.status === 'pending' && s.expected_ms !== null ? ` usually ${formatDuration(s.expected_ms)}` : '';
     const job = s.job ? ` [slurm job ${s.job.id} ${s.job.state}${s.job.reason ? ` (${s.job.reason})` : ''}]` : '';
     const warned = s.malformed_lines > 0 ? `  (${malformedText(s.malformed_lines)}: see its log)` : '';
@@ -36,6 +40,7 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
     const used = resourcesText(s.resources, s.status === 'running', s.job);
     const waiting = waitingText(run.stages, s.index);
     lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${waiting ? `  ${waiting}` : ''}${used ? `  ${used}` : ''}${stalled ? `  ${stalled}` : ''}${error}${warned}`);
+    lines.push(...(await failedItemLines(runDir(workspace, runId), s)));
   }
   for (const e of run.entities) lines.push(`  entity ${e.filename}${e.stage ? ` (${e.stage})` : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);
