@@ -2,7 +2,7 @@ import { etaText, runRemainingMs } from '../shared/eta.js';
 import type { RunMetadata, StageState } from '../shared/metadata-schema.js';
 import { formatDuration } from '../shared/duration.js';
 import { waitingText } from '../shared/stage-graph.js';
-import { stallText, statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
+import { poolWaitText, stallText, statusSymbol, statusTone, type Tone } from '../shared/status-symbols.js';
 import { progressText, resourcesText } from '../shared/progress-text.js';
 import { fitSpans, fitText } from '../shared/fit-spans.js';
 import { type Span, ansiText, plainText } from '../shared/terminal-text.js';
@@ -123,6 +123,9 @@ function stageRow(stage: StageState, now: number, waiting: string | null): strin
   } else if (waiting) {
     parts.push(waiting);
   }
+  // A stage (or its items) waiting for a slot of its pool, before or while it runs.
+  const pool = poolWaitText(stage);
+  if (pool) parts.push(pool);
   if (stage.error && stage.status !== 'running') parts.push(`${stage.error.code}: ${stage.error.message}`);
   return parts.join('  ');
 }

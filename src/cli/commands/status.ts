@@ -1,6 +1,6 @@
 import { etaText, runRemainingMs, stageRemainingMs } from '../../shared/eta.js';
 import { formatDuration } from '../../shared/duration.js';
-import { malformedText, stallText, statusSymbol } from '../../shared/status-symbols.js';
+import { malformedText, poolWaitText, stallText, statusSymbol } from '../../shared/status-symbols.js';
 import { itemsText, progressCount, rateText, resourcesText } from '../../shared/progress-text.js';
 import type { RunMetadata } from '../../shared/metadata-schema.js';
 import { waitingText } from '../../shared/stage-graph.js';
@@ -38,7 +38,7 @@ export async function statusCommand(runId: string, options: CommonOptions): Prom
     const warned = s.malformed_lines > 0 ? `  (${malformedText(s.malformed_lines)}: see its log)` : '';
     const stalled = stallText(s, now);
     const used = resourcesText(s.resources, s.status === 'running', s.job);
-    const waiting = waitingText(run.stages, s.index);
+    const waiting = waitingText(run.stages, s.index) ?? poolWaitText(s);
     lines.push(`  ${statusSymbol(s.status)} ${s.id.padEnd(14)} ${s.status}${job}${progress}${attempts}${took}${eta}${waiting ? `  ${waiting}` : ''}${used ? `  ${used}` : ''}${stalled ? `  ${stalled}` : ''}${error}${warned}`);
     lines.push(...(await failedItemLines(runDir(workspace, runId), s)));
   }
