@@ -35,7 +35,7 @@ export const localExecutor: Executor = {
     const stop = (graceMs: number): Promise<void> => {
       stopping ??= (async () => {
         if (pgid !== null) await stopGroup(pgid, graceMs);
-        const left = await stopLeftovers(launch.env, graceMs);
+        const left = await stopLeftovers(launch.env, graceMs, pgid ?? undefined);
         if (left.length > 0) {
           const named = left.map((p) => `${p.pid} (${p.name})`).join(', ');
           void launch.onOutput(Buffer.from(`===== pipe-tui: stopped ${left.length} process${left.length > 1 ? 'es' : ''} the stage left running outside its group: ${named} =====\n`), 'stderr');

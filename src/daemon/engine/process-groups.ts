@@ -72,7 +72,7 @@ export interface MarkedProcess {
 
 // Every process (but this one) whose environment holds all of `markers` (`NAME=value`): what a stage started
 // carries its attempt's variables wherever it went, a new session (setsid) included.
-export function markedProcesses(markers: string[]): MarkedProcess[] {
+export function markedProcesses(markers: string[], bornSince?: number): MarkedProcess[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -81,8 +81,9 @@ export function markedProcesses(markers: string[]): MarkedProcess[] {
   }
   const wanted = markers.map((m) => `\0${m}\0`);
   const found: MarkedProcess[] = [];
+  const from = bornSince === undefined ? 0 : lowestPidSince(bornSince);
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid || Number(entry) < from) continue;
     try {
       const environ = `\0${readFileSync(`/proc/${entry}/environ`, 'latin1')}`;
       if (!wanted.every((m) => environ.includes(m))) continue;
@@ -101,17 +102,32 @@ export function markedProcesses(markers: string[]): MarkedProcess[] {
 
 // At the end of an attempt, whatever it started that escaped its process group (`setsid cmd &`, a daemonizing
 // tool) is stopped too, found by the attempt's variables. Returns what was stopped, to be said in the log.
-export async function stopLeftovers(env: Record<string, string | undefined>, graceMs: number): Promise<MarkedProcess[]> {
+export async function stopLeftovers(env: Record<string, string | undefined>, graceMs: number, leader?: number): Promise<MarkedProcess[]> {
   const { PIPE_RUN_ID, PIPE_STAGE_INDEX, PIPE_ATTEMPT } = env;
   if (!PIPE_RUN_ID || PIPE_STAGE_INDEX === undefined || PIPE_ATTEMPT === undefined) return [];
   // An item of a fan-out is told from its siblings, which run on, by its index.
   const item = env.PIPE_ITEM_INDEX === undefined ? [] : [`PIPE_ITEM_INDEX=${env.PIPE_ITEM_INDEX}`];
-  const left = markedProcesses([`PIPE_RUN_ID=${PIPE_RUN_ID}`, `PIPE_STAGE_INDEX=${PIPE_STAGE_INDEX}`, `PIPE_ATTEMPT=${PIPE_ATTEMPT}`, ...item]);
+  const left = markedProcesses([`PIPE_RUN_ID=${PIPE_RUN_ID}`, `PIPE_STAGE_INDEX=${PIPE_STAGE_INDEX}`, `PIPE_ATTEMPT=${PIPE_ATTEMPT}`, ...item], leader);
   // Never the daemon's own group: a process that joined it is signalled alone.
   const own = ownGroup();
   await Promise.all([...new Set(left.map((p) => p.pgrp))].map((pgrp) => (pgrp === own ? undefined : stopGroup(pgrp, graceMs))));
   for (const p of left) if (p.pgrp === own) signalPid(p.pid, 'SIGKILL');
   return left;
+}
+
+/**
+ * The lowest pid a process born since `leader` can have: what the attempt started came after its leader, and pids
+ * grow until they wrap at pid_max. So a scan at each of 10 000 items' ends reads the few processes born since,
+ * not the whole machine's environments. If the last pid handed out (/proc/loadavg) is below the leader, pids have
+ * wrapped meanwhile: every process is read.
+ */
+function lowestPidSince(leader: number): number {
+  try {
+    const last = Number(readFileSync('/proc/loadavg', 'latin1').trim().split(' ').at(-1));
+    return Number.isInteger(last) && last >= leader ? leader : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function ownGroup(): number {
