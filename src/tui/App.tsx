@@ -8,6 +8,7 @@ import { ErrorPanel } from './components/ErrorPanel.js';
 import { Footer, footerExtraRows } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
+import { ItemList } from './components/ItemList.js';
 import { LogPane } from './components/LogPane.js';
 import { ParamsFormView } from './components/ParamsFormView.js';
 import { Picker } from './components/Picker.js';
@@ -20,6 +21,7 @@ import { useBell } from './hooks/use-bell.js';
 import { useClock } from './hooks/use-clock.js';
 import { useCommands, useStartDaemon } from './hooks/use-commands.js';
 import { useEntityContent } from './hooks/use-entity-content.js';
+import { useItemList } from './hooks/use-item-list.js';
 import { useKeys } from './hooks/use-keys.js';
 import { useLogView } from './hooks/use-log-view.js';
 import { useNoteFade } from './hooks/use-note-fade.js';
@@ -29,7 +31,7 @@ import { useRunDetail } from './hooks/use-run-detail.js';
 import { useRuns } from './hooks/use-runs.js';
 import { useStageStats } from './hooks/use-stage-stats.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
-import { layout } from './layout.js';
+import { itemsLayout, layout } from './layout.js';
 import { filterRuns } from './matching.js';
 import { clockTick, keyContext, listRuns, pickRun, select, shownFiles } from './selectors.js';
 import { cut, glyphs } from './text.js';
@@ -68,20 +70,25 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
   const detail = useRunDetail(workspace, pickRun(lists.shown, ui).entry);
   const view = select(lists.shown, ui, detail);
   const { selectedId, unreadable, run, stage, stageIndex, failed, entity } = view;
-  const files = shownFiles(workspace, view);
+  const items = useItemList(workspace, selectedId, stage, ui);
+  const files = shownFiles(workspace, view, items.item);
   const panel = failed && selectedId ? errorPanelLines(failed, runDir(workspace, selectedId), columns, g) : [];
   const question = ui.overlay === 'confirm' ? (ui.confirm?.question ?? null) : null;
   const shownNote = ui.note ?? runs.notice;
-  const box = layout({ rows, entries: view.entries.length, stages: run?.stages.length ?? 0, error: panel.length, showLog: ui.showLog, footer: footerExtraRows(shownNote, question, columns) });
+  const footerRows = footerExtraRows(shownNote, question, columns);
+  const box = layout({ rows, entries: view.entries.length, stages: run?.stages.length ?? 0, error: panel.length, showLog: ui.showLog, footer: footerRows });
+  const itemBox = itemsLayout(rows, footerRows);
   const now = useClock(clockTick(view, ui, box.list, Date.now()));
-  const log = useLogView(files.log, box.log, columns, view.logTop, ui.showLog, g.ellipsis);
+  // In the item list the pane shows the chosen item's log, at its end.
+  const log = items.open ? { height: itemBox.log, top: null } : { height: box.log, top: view.logTop };
+  const logView = useLogView(files.log, log.height, columns, log.top, ui.showLog || items.open, g.ellipsis);
   const errorLines = useLogView(files.errorLog, box.errorLog, columns - 4, null, failed !== null, g.ellipsis).lines;
   const matches = filterPipelines(names, ui.query).flatMap((name) => (pipelines ?? []).filter((p) => p.name === name));
   const stats = useStageStats(workspace, run?.pipeline ?? null, run?.stages.map((s) => s.id) ?? [], ui.overlay === 'stats');
   const entityText = useEntityContent(files.entity, entity);
   const entityRows = Math.max(3, rows - 4);
-  const screen = { entityLines: entityText?.split('\n').length ?? 0, pageRows: entityRows, listRows: box.list, daemonUp: runs.connection === 'live' };
-  useKeys({ ui, context: keyContext(view, names, userInfo().username, screen), logFile: files.log, dispatch, exit, send, openForm, startDaemon: wakeDaemon, remove, page: log.page });
+  const screen = { entityLines: entityText?.split('\n').length ?? 0, pageRows: entityRows, listRows: box.list, itemRows: itemBox.items, daemonUp: runs.connection === 'live' };
+  useKeys({ ui, context: keyContext(view, names, userInfo().username, screen), logFile: files.log, dispatch, exit, send, openForm, startDaemon: wakeDaemon, remove, page: logView.page });
 
   const listShown = ui.overlay === null || ui.overlay === 'confirm' || ui.overlay === 'search';
   return (
@@ -93,19 +100,41 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
       {ui.overlay === 'entities' && run ? <EntityList entities={run.entities} pick={ui.pick} height={Math.max(3, rows - 5)} width={columns} /> : null}
       {ui.overlay === 'entity' && entity ? <EntityView title={`${entity.filename} (${entity.type})`} text={entityText} top={ui.scroll} height={entityRows} width={columns} /> : null}
       {ui.overlay === 'stats' && run ? <StatsView run={run} stats={stats} width={columns} now={now} /> : null}
+      {ui.overlay === 'items' && !items.open ? <Text>{cut('This stage has no items now: Esc goes back.', columns, g.ellipsis)}</Text> : null}
+      {items.open && items.fanout && items.order ? (
+        <>
+          <ItemList stage={items.fanout} order={items.order} values={items.values.values} error={items.values.error} item={items.item} height={itemBox.items} width={columns} now={now} />
+          {items.item !== null ? <LogPane title={cut(itemLogTitle(items.fanout.id, items.item, items.values.values), columns - 12, g.ellipsis)} lines={logView.lines} missing={logView.missing} follow /> : null}
+        </>
+      ) : null}
       {listShown ? (
         <>
           <RunList entries={view.entries} selectedId={selectedId} height={box.list} width={columns} now={now} filter={ui.filter} />
           {run ? <Box marginTop={1}><RunDetail run={run} stage={stageIndex} entityRows={box.entities} width={columns} now={now} /></Box> : null}
           {unreadable ? <Text>{cut(`${unreadable.runId}: ${unreadable.error.code}: ${unreadable.error.message}`, columns, g.ellipsis)}</Text> : null}
           {failed && selectedId ? <ErrorPanel run={failed} runDir={runDir(workspace, selectedId)} logLines={errorLines} width={columns} /> : null}
-          {ui.showLog && stage ? <LogPane title={`log: ${stage.id}`} lines={log.lines} missing={log.missing} follow={view.logTop === null} /> : null}
+          {ui.showLog && stage ? <LogPane title={`log: ${stage.id}`} lines={logView.lines} missing={logView.missing} follow={view.logTop === null} /> : null}
           {runs.circuits.filter((c) => c.open_until).map((c) => (
             <Text key={c.key}>{`circuit ${c.key} open until ${c.open_until?.slice(11, 19)}`}</Text>
           ))}
         </>
       ) : null}
-      <Footer connection={runs.connection} note={shownNote} width={columns} search={ui.overlay === 'search' ? ui.filter : null} question={question} filter={ui.filter} />
+      <Footer
+        connection={runs.connection}
+        note={shownNote}
+        width={columns}
+        search={ui.overlay === 'search' ? ui.filter : null}
+        question={question}
+        filter={ui.filter}
+        hint={ui.overlay === null && items.fanout ? 'Enter items' : null}
+        keys={items.open ? [`${g.up}${g.down} item`, 'PgUp/PgDn page', 'g/G first/last', 'Esc back'] : null}
+      />
     </Box>
   );
 }
+
+/** `log: tts item 7 (bad7)`: the stage, the item's index and its value. */
+const itemLogTitle = (stage: string, item: number, values: string[] | null): string => {
+  const value = values?.[item]?.replace(/[\x00-\x1f\x7f-\x9f]+/g, ' ');
+  return `log: ${stage} item ${item}${value ? ` (${value})` : ''}`;
+};

@@ -1,5 +1,6 @@
 import { type RunStatus, isTerminal } from '../shared/metadata-schema.js';
 import { shortRunId } from '../shared/names.js';
+import { itemMoved, itemOrder } from './item-order.js';
 import type { Effect, KeyContext, KeyFlags } from './keymap.js';
 import type { ConfirmAction, UiAction, UiState } from './ui-state.js';
 
@@ -25,6 +26,8 @@ export function mainKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyConte
   if (input === 'g' || (key.home && !ui.showLog)) return act({ type: 'jump', to: 'newest' });
   if (input === 'G' || (key.end && !ui.showLog)) return act({ type: 'jump', to: 'oldest' });
   if ((key.pageUp || key.pageDown) && !ui.showLog) return act({ type: 'move', delta: (key.pageUp ? -1 : 1) * Math.max(1, ctx.listRows), runs: ctx.runs, from: runId });
+  // Enter on a fan-out stage lists its items (each with its own log); `l` still shows the stage's own log.
+  if (key.return && runId && ctx.items) return act({ type: 'items', runId, stage: ctx.stageIndex, item: itemMoved(itemOrder(ctx.items), null, 0) });
   if (key.return || input === 'l') return act({ type: 'toggle-log' });
   if (input === '?') return act({ type: 'overlay', overlay: 'help' });
   if (input === 'n') return act({ type: 'overlay', overlay: 'picker' });

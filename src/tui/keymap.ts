@@ -1,7 +1,8 @@
 import type { Command } from '../shared/protocol.js';
-import type { RunStatus } from '../shared/metadata-schema.js';
+import type { Items, RunStatus } from '../shared/metadata-schema.js';
 import type { PageMove } from './hooks/use-log-view.js';
 import type { RunRows } from './run-rows.js';
+import { itemsKey } from './keymap-items.js';
 import { type KeyAnswer, act, mainKey, none } from './keymap-main.js';
 import { filterPipelines } from './matching.js';
 import { type UiAction, type UiState, uiReducer } from './ui-state.js';
@@ -17,6 +18,10 @@ export interface KeyContext {
   run: { status: RunStatus; pipeline: string; pipeline_file: string | null; params: Record<string, string> } | null;
   stageCount: number;
   stageIndex: number;
+  /** The chosen stage's items when it is a fan-out (Enter opens their list); null for a plain stage. */
+  items?: Items | null;
+  /** Rows of the item list: PgUp / PgDn move by as many. */
+  itemRows?: number;
   entityCount: number;
   /** Lines of the opened entity's content, and how many the viewer shows at once. */
   entityLines: number;
@@ -108,6 +113,8 @@ function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): 
       if (key.downArrow || input === 'j') return act({ type: 'pick', delta: 1, count: ctx.entityCount });
       if (key.return && ctx.entityCount > 0) return act({ type: 'entity-view', open: true });
       return none;
+    case 'items':
+      return itemsKey(ui, input, key, ctx);
     case 'picker':
       return pickerKey(ui, input, key, ctx);
     case 'params':

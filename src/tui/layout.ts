@@ -35,3 +35,15 @@ export function layout(input: LayoutInput): Layout {
   const entities = Math.max(0, Math.min(5, left - 1));
   return { list, entities, errorLog, log };
 }
+
+/**
+ * The item list of a fan-out stage: header, the list's title, its rows, then the chosen item's log, the footer. The
+ * list gets two fifths of the room, the log the rest (what an item printed is what one opens the list for).
+ */
+export function itemsLayout(rows: number, footer: number): { items: number; log: number } {
+  // Header, list title, log gap and title, footer, and a spare row as the main screen keeps: a frame as tall as the
+  // terminal would scroll it.
+  const left = Math.max(6, rows - (1 + 1 + 2 + 1 + 1 + footer));
+  const items = Math.max(3, Math.floor((left * 2) / 5));
+  return { items, log: Math.max(3, left - items) };
+}

@@ -1,6 +1,7 @@
 import { failedStage } from '../shared/derive-run.js';
 import type { PipeError } from '../shared/errors.js';
 import { type Entity, type RunMetadata, type RunStatus, type StageState, isTerminal } from '../shared/metadata-schema.js';
+import { itemLogName } from '../shared/names.js';
 import { entityPath } from '../workspace/entity-files.js';
 import { stageLogPath } from '../workspace/layout.js';
 import type { RunRead } from '../workspace/run-reader.js';
@@ -145,7 +146,8 @@ const moves = (run: { status: RunStatus }): boolean => !isTerminal(run.status);
  */
 export function clockTick(s: Selection, ui: UiState, listRows: number, now: number): number | null {
   const selectedMoves = (s.run && moves(s.run)) || (s.status !== null && moves({ status: s.status }));
-  if (ui.overlay === 'stats') return selectedMoves ? SECOND : null;
+  // The timeline and the item list show the selected run's times alone.
+  if (ui.overlay === 'stats' || ui.overlay === 'items') return selectedMoves ? SECOND : null;
   if (ui.overlay !== null && ui.overlay !== 'search' && ui.overlay !== 'confirm') return null;
   const { first, rows } = listWindow(s.entries.length, Math.max(0, s.at), listRows);
   const shown = s.entries.slice(first, first + rows).flatMap((e) => (e.ok ? [e.listing] : []));
@@ -156,17 +158,22 @@ export function clockTick(s: Selection, ui: UiState, listRows: number, now: numb
   return shown.length > 0 ? COARSE : null;
 }
 
-/** The files the screen reads: the selected stage's log, the failed stage's log, the opened entity. */
+/**
+ * The files the screen reads: the selected stage's log (in the item list, the chosen item's), the failed stage's
+ * log, the opened entity.
+ */
 export interface ShownFiles {
   log: string | null;
   errorLog: string | null;
   entity: string | null;
 }
 
-export function shownFiles(workspace: string, s: Selection): ShownFiles {
+export function shownFiles(workspace: string, s: Selection, item: number | null = null): ShownFiles {
   const broken = s.failed ? failedStage(s.failed) : null;
+  const log = s.stage && s.selectedId ? safeLogPath(workspace, s.selectedId, s.stage) : null;
   return {
-    log: s.stage && s.selectedId ? safeLogPath(workspace, s.selectedId, s.stage) : null,
+    // An item's log lies beside its stage's (logs/03_tts/item-00007.log), so it is as safe as the stage's path.
+    log: log && item !== null ? itemLogName(log, item) : log,
     errorLog: broken && s.selectedId ? safeLogPath(workspace, s.selectedId, broken) : null,
     entity: s.entity && s.run ? safeEntityPath(workspace, s.run, s.entity) : null,
   };
@@ -178,6 +185,8 @@ export interface ScreenFacts {
   pageRows: number;
   /** Rows of the run list: PgUp / PgDn move the selection by as many. */
   listRows: number;
+  /** Rows of a fan-out's item list, likewise. */
+  itemRows: number;
   daemonUp: boolean;
 }
 
@@ -190,6 +199,8 @@ export function keyContext(s: Selection, pipelines: string[], user: string, scre
     run: s.run ? { status: s.run.status, pipeline: s.run.pipeline, pipeline_file: s.run.pipeline_file, params: s.run.params } : null,
     stageCount: s.run?.stages.length ?? 0,
     stageIndex: s.stageIndex,
+    items: s.stage?.items ?? null,
+    itemRows: screen.itemRows ?? 1,
     entityCount: s.run?.entities.length ?? 0,
     entityLines: screen.entityLines ?? 0,
     pageRows: screen.pageRows ?? 1,

@@ -7,7 +7,7 @@ import type { RunRows } from './run-rows.js';
 
 export { filterPipelines } from './matching.js';
 
-export type Overlay = null | 'help' | 'picker' | 'params' | 'confirm' | 'search' | 'entities' | 'entity' | 'stats';
+export type Overlay = null | 'help' | 'picker' | 'params' | 'confirm' | 'search' | 'entities' | 'entity' | 'stats' | 'items';
 
 /** The params of a pipeline about to start, as the user edits them (the picker's Tab). */
 export interface ParamsForm {
@@ -59,10 +59,12 @@ export interface UiState {
   note: string | null;
   noteId: number;
   form: ParamsForm | null;
+  /** The fan-out item chosen in the item list (its index among the stage's items); null for none yet. */
+  item: number | null;
 }
 
 export const initialUi: UiState = {
-  selectedId: null, oldest: false, awaited: null, runs: {}, showLog: false, overlay: null, query: '', pick: 0, filter: '', confirm: null, scroll: 0, note: null, noteId: 0, form: null,
+  selectedId: null, oldest: false, awaited: null, runs: {}, showLog: false, overlay: null, query: '', pick: 0, filter: '', confirm: null, scroll: 0, note: null, noteId: 0, form: null, item: null,
 };
 
 export type UiAction =
@@ -87,7 +89,10 @@ export type UiAction =
   /** The picked field's new value. */
   | { type: 'field'; value: string }
   /** Between the entity list and one entity's content, keeping the list's selection. */
-  | { type: 'entity-view'; open: boolean };
+  | { type: 'entity-view'; open: boolean }
+  /** Opens a fan-out stage's item list on `item`: that run and stage stay chosen while it is open. */
+  | { type: 'items'; runId: string; stage: number; item: number | null }
+  | { type: 'item'; item: number | null };
 
 const runView = (state: UiState, runId: string): RunView => state.runs[runId] ?? FOLLOWING;
 const withRun = (state: UiState, runId: string, view: RunView): UiState => ({ ...state, runs: { ...state.runs, [runId]: view } });
@@ -144,5 +149,14 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, scroll: Math.max(0, action.to) };
     case 'entity-view':
       return { ...state, overlay: action.open ? 'entity' : 'entities', scroll: 0 };
+    case 'items':
+      // The run and the stage are pinned, so that neither a newer run (followed while none was chosen) nor the
+      // run's next stage takes the list's place under the reader.
+      return {
+        ...withRun(state, action.runId, { ...runView(state, action.runId), stage: action.stage }),
+        overlay: 'items', selectedId: action.runId, oldest: false, awaited: null, item: action.item,
+      };
+    case 'item':
+      return { ...state, item: action.item };
   }
 }

@@ -103,6 +103,8 @@ describe('shownFiles: the files behind the screen', () => {
       run: { status: 'failed', pipeline: 'podcast', pipeline_file: null, params: { topic: 'x' } },
       stageCount: 5,
       stageIndex: 0,
+      items: null,
+      itemRows: 1,
       entityCount: 1,
       entityLines: 12,
       pageRows: 20,

@@ -14,6 +14,10 @@ export interface FooterProps {
   question?: string | null;
   /** The search kept after Enter, named before the keys. */
   filter?: string;
+  /** A key the selection offers besides the usual ones (`Enter items` on a fan-out stage), named first. */
+  hint?: string | null;
+  /** A view's own keys, in place of the main screen's (the item list's). */
+  keys?: string[] | null;
 }
 
 /** A note's most lines: an error's end (a YAML error's line and column) must show, and the screen stay whole. */
@@ -44,7 +48,7 @@ const label = (connection: Connection, g: Glyphs): { text: string; tone: 'good' 
 };
 
 // The last command's answer, then the keys and the connection indicator, or the prompt being answered.
-export function Footer({ connection, note, width, search = null, question = null, filter = '' }: FooterProps) {
+export function Footer({ connection, note, width, search = null, question = null, filter = '', hint = null, keys = null }: FooterProps) {
   const display = useDisplay();
   const g = useGlyphs();
   const state = label(connection, g);
@@ -58,11 +62,12 @@ export function Footer({ connection, note, width, search = null, question = null
     const help = `Enter keeps it${g.sep}Esc clears it`;
     bottom = <Text>{cut(prompt.length + 2 + help.length <= width ? `${prompt.padEnd(width - help.length)}${help}` : prompt, width, g.ellipsis)}</Text>;
   } else {
-    const kept = filter ? [`/${filter} (Esc clears)`] : [];
+    const kept = [...(filter ? [`/${filter} (Esc clears)`] : []), ...(hint ? [hint] : [])];
+    const room = Math.max(0, width - indicator.length - 2);
     bottom = (
       <Box width={width} justifyContent="space-between">
         <Text dimColor={display.color} wrap="truncate">
-          {fitKeys(Math.max(0, width - indicator.length - 2), display.ascii, kept)}
+          {keys ? fitWhole(keys, room) : fitKeys(room, display.ascii, kept)}
         </Text>
         <Text color={toneColor(display, state.tone)}>{indicator}</Text>
       </Box>
@@ -91,4 +96,14 @@ export function fitKeys(room: number, ascii = false, first: string[] = []): stri
     used += key.length + 2;
   }
   return [...shown, ...ALWAYS].join('  ').slice(0, room);
+}
+
+/** As many of `keys` as fit, whole, in order. */
+function fitWhole(keys: string[], room: number): string {
+  const shown: string[] = [];
+  for (const key of keys) {
+    if ([...shown, key].join('  ').length > room) break;
+    shown.push(key);
+  }
+  return shown.join('  ');
 }

@@ -7,6 +7,7 @@ export const KEYS = (g: Glyphs): [string, string][] => [
   [`${g.up} ${g.down} / j k`, 'runs, newest first; PgUp / PgDn a page; g / G newest / oldest'],
   [`${g.left} ${g.right} / h`, 'choose the stage whose log is shown'],
   ['Enter / l', "show or hide the selected stage's log"],
+  ['Enter', 'on a fan-out stage: its items, failed first; each one its log'],
   ['f / End', 'follow the log; PgUp / PgDn page through it, Home its start'],
   ['/', 'search runs by pipeline, id or status; Enter keeps it, Esc clears'],
   ['n', 'new run: type to filter, Enter starts it (Tab: its params first)'],
