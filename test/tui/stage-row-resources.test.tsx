@@ -42,4 +42,10 @@ describe('a stage row’s resources', () => {
     expect(resourcesText(null, false, job)).toBeNull();
     expect(resourcesText(null, true, { state: 'PENDING' })).toBeNull();
   });
+
+  it('says a stage waits for a slot of its pool', () => {
+    const now = Date.parse('2026-12-01T00:00:05.000Z');
+    const waiting = { ...running(null), status: 'pending' as const, started_at: null, waiting_for: { pool: 'gpu', size: 2 } };
+    expect(render(<StageRow stage={waiting} selected={false} width={80} now={now} />).lastFrame()).toMatch(/train\s+waiting for gpu \(2 of 2 busy\)/);
+  });
 });

@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import { formatDuration } from '../../shared/duration.js';
 import { etaText, stageRemainingMs } from '../../shared/eta.js';
 import type { Job, StageState } from '../../shared/metadata-schema.js';
-import { malformedText, progressBar, stallText, statusSymbol, statusTone } from '../../shared/status-symbols.js';
+import { malformedText, poolWaitText, progressBar, stallText, statusSymbol, statusTone } from '../../shared/status-symbols.js';
 import { itemsText, progressText, resourcesText } from '../../shared/progress-text.js';
 import { toneColor, useDisplay } from '../display.js';
 
@@ -61,6 +61,9 @@ function stageParts(stage: StageState, selected: boolean, now: number, waiting: 
   const stalled = stallText(stage, now, ascii);
   if (stalled) parts.push(stalled);
   if (waiting) parts.push(waiting);
+  // Before it runs (a plain stage) or while its items do (a fan-out): waiting for a slot of its pool.
+  const pool = poolWaitText(stage);
+  if (pool) parts.push(pool);
   // What history expects of a stage still to come.
   if (stage.status === 'pending' && stage.expected_ms !== null) parts.push(`usually ${formatDuration(stage.expected_ms)}`);
   if (stage.status === 'awaiting_approval') parts.push('waits for approval: press a');
