@@ -1,12 +1,15 @@
-// The crash test's engine: a real daemon in a temp workspace runs a 5-stage pipeline and is killed with SIGKILL at
-// `kills` random moments, each time restarted (`daemon start`, whose recovery marks the runs `interrupted`) and
-// every stopped run resumed (`resume`), new runs started (`run`) to keep three going. Some kills come at a random
-// time, some the instant the daemon appends a chosen event (when its metadata.json write is still in flight). A
-// reader re-reads every metadata.json all along. At the end: every run succeeded, every read was a valid
-// metadata.json, no stage seen succeeded was lost, and no stage ran again after it had succeeded (events.ndjson
-// and the stages' own log of their starts). The PRNG is seeded, so a failing seed replays the same plan (kill
-// kinds, waits, stage durations), though not the same instants. Used by `npm run test:crash` (test/crash/main.ts,
-// 30 kills) and test/crash/crash-short.test.ts (6 kills, inside `npm test`).
+// The crash test's engine: a real daemon in a temp workspace runs two pipelines, a 5-stage line and a graph with
+// a fan-out (a → b and a 40-item foreach side by side → d), and is killed with SIGKILL at `kills` random moments,
+// each time restarted (`daemon start`, whose recovery marks the runs `interrupted`) and every stopped run resumed
+// (`resume`), new runs started (`run`, the two pipelines in turn) to keep three going. Some kills come at a random
+// time, some the instant the daemon appends a chosen event, an item's start or success among them (when its
+// metadata.json write is still in flight). A reader re-reads every metadata.json all along. At the end: every run
+// succeeded, every read was a valid metadata.json, no stage or item seen succeeded was lost, no stage or item ran
+// again after it had succeeded (events.ndjson and the stages' and items' own logs of their starts), every item of
+// every fan-out succeeded and left its record, and no stage started before what it needs had succeeded. The PRNG
+// is seeded, so a failing seed replays the same plan (kill kinds, waits, stage and item durations), though not the
+// same instants. Used by `npm run test:crash` (test/crash/main.ts, 30 kills) and test/crash/crash-short.test.ts
+// (6 kills, inside `npm test`).
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { type FSWatcher, closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +17,7 @@ import path from 'node:path';
 import { daemonPaths } from '../../src/workspace/layout.js';
 import { lockHolder } from '../../src/workspace/daemon-pid.js';
 import { RunEvent } from '../../src/shared/events.js';
-import { type RunMetadata, RunMetadata as RunMetadataSchema } from '../../src/shared/metadata-schema.js';
+import { type Items, type RunMetadata, RunMetadata as RunMetadataSchema } from '../../src/shared/metadata-schema.js';
 import { cli } from '../helpers/cli.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
@@ -71,14 +74,39 @@ export interface CrashCounts {
   /** Times the reader saw a run's metadata.json go back to an older seq. */
   seqBackwards: number;
   durationMs: number;
+  /** Runs of the graph pipeline (the others are of the 5-stage one). */
+  graphRuns: number;
+  /** Fan-out items succeeded in the final metadata.json of every run. */
+  itemsSucceeded: number;
+  /** Item processes started in all (every attempt, including the ones a kill cut short), from the items' log. */
+  itemProcesses: number;
+  /** (run, stage, item) that started again after their item.succeeded (events.ndjson or the items' own log). */
+  itemsRerunAfterSuccess: number;
+  /**
+   * (run, stage, item) not succeeded at the end (metadata.json), or with no standing item.succeeded in events.ndjson,
+   * or with no finished record of its own, or seen succeeded by the reader and later not.
+   */
+  itemsLost: number;
+  /** Kills that came the instant an item.started or item.succeeded was appended (part of eventKills). */
+  itemEventKills: number;
+  /** Stages started (stage.started) before every stage they need had succeeded. */
+  needsBroken: number;
   /** Every violation, in words. Empty when the test passed. */
   problems: string[];
 }
 
 const PIPELINE = 'crash';
 const STAGES = ['fetch', 'parse', 'enrich', 'render', 'publish'];
+/** The graph: `a`, then `b` and the fan-out `fan` side by side (both need `a`), then `d` needing both. */
+const GRAPH = 'graph';
+const FAN = 'fan';
+/** Items of the graph's fan-out, run at most FAN_PARALLEL at once. */
+const ITEMS = 40;
+const FAN_PARALLEL = 4;
 /** The events a kill may follow at once: a run taken over, a stage started or done, an entity, a run's end. */
 const KILL_EVENTS = ['run.started', 'stage.started', 'stage.succeeded', 'entity.added', 'run.finished'];
+/** And while some graph run's fan-out has items to run: an item started or succeeded. */
+const ITEM_KILL_EVENTS = ['item.started', 'item.succeeded'];
 const STOPPED = new Set(['interrupted', 'failed', 'cancelled']);
 const ACTIVE = new Set(['queued', 'running', 'awaiting_approval']);
 
@@ -100,13 +128,37 @@ echo "::pipe:entity note tmp/$PIPE_RUN_ID.$PIPE_STAGE.txt {\\"stage\\":\\"$PIPE_
 echo "$PIPE_RUN_ID $PIPE_STAGE $PIPE_ATTEMPT $$ end $(now)" >> "counts/$PIPE_STAGE.log"
 `;
 
+// Each item of a fan-out logs `<run> <stage> <item index> <attempt> <pid> start|end <epoch ms>` to
+// counts/<stage>.items.log (one line, appended: atomic beside the other items), sleeps its item (a duration in
+// seconds) and appends to the stage's declared output.
+const ITEM_SCRIPT = `#!/bin/sh
+set -e
+now() { t=$(date +%s%3N); case $t in *N*) echo "$(date +%s)000" ;; *) echo "$t" ;; esac; }
+echo "$PIPE_RUN_ID $PIPE_STAGE $PIPE_ITEM_INDEX $PIPE_ATTEMPT $$ start $(now)" >> "counts/$PIPE_STAGE.items.log"
+sleep "$PIPE_ITEM"
+echo "$PIPE_RUN_ID $PIPE_ITEM_INDEX $PIPE_ATTEMPT" >> "out/$PIPE_STAGE.txt"
+echo "$PIPE_RUN_ID $PIPE_STAGE $PIPE_ITEM_INDEX $PIPE_ATTEMPT $$ end $(now)" >> "counts/$PIPE_STAGE.items.log"
+`;
+
+function stageYaml(random: () => number, id: string, needs?: string[]): string {
+  // 0.025–0.1 s a step, four steps: 0.1–0.4 s a stage.
+  const slice = (0.025 + random() * 0.075).toFixed(3);
+  return `  - id: ${id}\n${needs ? `    needs: [${needs.join(', ')}]\n` : ''}    run: sh stages/stage.sh\n    timeout: 30s\n    env: { SLICE: "${slice}" }\n    outputs: [out/${id}.txt]\n`;
+}
+
 function pipelineYaml(random: () => number): string {
-  const stages = STAGES.map((id) => {
-    // 0.025–0.1 s a step, four steps: 0.1–0.4 s a stage.
-    const slice = (0.025 + random() * 0.075).toFixed(3);
-    return `  - id: ${id}\n    run: sh stages/stage.sh\n    timeout: 30s\n    env: { SLICE: "${slice}" }\n    outputs: [out/${id}.txt]\n`;
-  });
+  const stages = STAGES.map((id) => stageYaml(random, id));
   return `name: ${PIPELINE}\ndescription: five short stages for the crash test\nstages:\n${stages.join('')}`;
+}
+
+function graphYaml(random: () => number): string {
+  // Each item sleeps 0.02–0.12 s: 40 items four at a time, about a second of fan-out a run.
+  const items = Array.from({ length: ITEMS }, () => `"${(0.02 + random() * 0.1).toFixed(3)}"`);
+  const fan =
+    `  - id: ${FAN}\n    needs: [a]\n    foreach: [${items.join(', ')}]\n    max_parallel: ${FAN_PARALLEL}\n` +
+    `    run: sh stages/item.sh\n    timeout: 30s\n    outputs: [out/${FAN}.txt]\n`;
+  const stages = [stageYaml(random, 'a'), stageYaml(random, 'b', ['a']), fan, stageYaml(random, 'd', ['b', FAN])];
+  return `name: ${GRAPH}\ndescription: a graph with a ${ITEMS}-item fan-out for the crash test\nstages:\n${stages.join('')}`;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -120,7 +172,8 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
   const counts: CrashCounts = {
     seed: options.seed, kills: 0, runs: 0, runsSucceeded: 0, stagesSucceeded: 0, metadataReads: 0, unreadableReads: 0,
     lostSucceeded: 0, rerunAfterSuccess: 0, stageProcesses: 0, stageResets: 0, resumes: 0, resumeErrors: 0, eventKills: 0, commandsCut: 0, abandonedFolders: 0,
-    orphansSurvived: 0, processesLeft: 0, seqGaps: 0, staleMetadata: 0, seqBackwards: 0, durationMs: 0, problems,
+    orphansSurvived: 0, processesLeft: 0, seqGaps: 0, staleMetadata: 0, seqBackwards: 0, durationMs: 0,
+    graphRuns: 0, itemsSucceeded: 0, itemProcesses: 0, itemsRerunAfterSuccess: 0, itemsLost: 0, itemEventKills: 0, needsBroken: 0, problems,
   };
   const reader = new MetadataReader(ws);
   const refusals = new Refusals();
@@ -130,11 +183,15 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
     await mkdir(path.join(ws, 'stages'));
     for (const dir of ['counts', 'out', 'tmp', 'runs']) await mkdir(path.join(ws, dir));
     await writeFile(path.join(ws, 'pipelines', `${PIPELINE}.yaml`), pipelineYaml(random));
+    await writeFile(path.join(ws, 'pipelines', `${GRAPH}.yaml`), graphYaml(random));
     await writeFile(path.join(ws, 'stages', 'stage.sh'), STAGE_SCRIPT);
+    await writeFile(path.join(ws, 'stages', 'item.sh'), ITEM_SCRIPT);
     log(`crash test: workspace ${ws}, seed ${options.seed}, ${options.kills} kills`);
     reader.start();
 
     const wanted = options.active ?? 3;
+    // New runs take the two pipelines in turn, the graph first.
+    let started = 0;
     let orphans: StageProcess[] = [];
     for (let kill = 1; kill <= options.kills; kill++) {
       const t0 = Date.now();
@@ -145,11 +202,15 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
       const stopped = [...states].filter(([, s]) => STOPPED.has(s.status)).map(([id]) => id);
       const active = [...states.values()].filter((s) => ACTIVE.has(s.status)).length + stopped.length;
       const fresh = Math.max(0, wanted - active);
+      const pipelines = Array.from({ length: fresh }, () => (started++ % 2 === 0 ? GRAPH : PIPELINE));
+      // Items will start or succeed in this iteration only if a graph run is started or has its fan-out to finish.
+      const itemsAhead = pipelines.includes(GRAPH) || [...states.values()].some((s) => s.fanPending && (STOPPED.has(s.status) || ACTIVE.has(s.status)));
 
       // Two kinds of moment. Two kills in five come the instant the daemon has appended the n-th event of some
       // type to an events.ndjson (watched from before the commands are sent, so this can be in the middle of a
-      // resume), when its metadata.json write is still in flight. The others come at a random time 0.05–0.9 s
-      // after the commands (one in five within 50 ms).
+      // resume), when its metadata.json write is still in flight: a stage's or a run's, or, when a graph run has
+      // items to run, half the time an item's start or success. The others come at a random time 0.05–0.9 s after
+      // the commands (one in five within 50 ms).
       const pid = daemonPid;
       let killedAt: number | null = null;
       let why = '';
@@ -162,9 +223,12 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
         why = reason;
       };
       const onEvent = random() < 0.4;
-      const target = KILL_EVENTS[Math.floor(random() * KILL_EVENTS.length)] as string;
-      // run.started and run.finished come a few times an iteration at most; the others many times.
-      const nth = 1 + Math.floor(random() * (target === 'run.started' || target === 'run.finished' ? 1 : 4));
+      // As many draws whether items are to run or not, so that a seed's plan stays the same.
+      const onItem = random() < 0.5;
+      const targets = itemsAhead && onItem ? ITEM_KILL_EVENTS : KILL_EVENTS;
+      const target = targets[Math.floor(random() * targets.length)] as string;
+      // run.started and run.finished come a few times an iteration at most; stage events many times; items four at a time.
+      const nth = 1 + Math.floor(random() * (target === 'run.started' || target === 'run.finished' ? 1 : target.startsWith('item.') ? 8 : 4));
       const wait = random() < 0.2 ? random() * 50 : 50 + random() * 850;
       let seen = 0;
       const watcher = onEvent
@@ -175,14 +239,17 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
       const t1 = Date.now();
       const results = await Promise.all([
         ...stopped.map((id) => command(['resume', id, '--json', '--workspace', ws], `resume ${id}`)),
-        ...Array.from({ length: fresh }, () => command(['run', PIPELINE, '--json', '--workspace', ws], `run ${PIPELINE}`)),
+        ...pipelines.map((name) => command(['run', name, '--json', '--workspace', ws], `run ${name}`)),
       ]);
       const commandsMs = Date.now() - t1;
       if (onEvent) {
         const deadline = Date.now() + 1500;
         while (killedAt === null && Date.now() < deadline) await sleep(5);
         if (killedAt === null) killNow(`1.5 s without ${target} #${nth}`);
-        else counts.eventKills++;
+        else {
+          counts.eventKills++;
+          if (target.startsWith('item.')) counts.itemEventKills++;
+        }
       } else {
         await sleep(wait);
         killNow(`${Math.round(wait)} ms after the commands`);
@@ -198,7 +265,7 @@ export async function crashTest(options: CrashOptions): Promise<CrashCounts> {
       await waitUntil(`daemon ${pid} to die`, () => !isLive(pid), 5000);
       counts.kills++;
       log(
-        `kill ${kill}/${options.kills}: daemon ${pid} ${why}; resumed ${stopped.length}, started ${fresh}, ` +
+        `kill ${kill}/${options.kills}: daemon ${pid} ${why}; resumed ${stopped.length}, started ${fresh}${fresh ? ` (${pipelines.join(', ')})` : ''}, ` +
           `${states.size + fresh} runs, ${orphans.length} stage processes left behind (daemon start ${startMs} ms, commands ${commandsMs} ms)`,
       );
       daemonPid = null;
@@ -264,8 +331,11 @@ export function formatCounts(c: CrashCounts): string {
   return (
     `crash test: ${c.kills} kills, ${c.runs} runs, ${c.stagesSucceeded} stages succeeded, ` +
     `${c.unreadableReads} unreadable metadata.json reads (of ${c.metadataReads}), ${c.lostSucceeded} lost succeeded stages, ` +
-    `${c.rerunAfterSuccess} stages re-run after success, ${c.runsSucceeded}/${c.runs} runs succeeded ` +
-    `(seed ${c.seed}; ${c.eventKills} kills on an event; ${c.stageProcesses} stage processes, ${c.resumes} resumes, ${c.resumeErrors} refused, ` +
+    `${c.rerunAfterSuccess} stages re-run after success, ${c.runsSucceeded}/${c.runs} runs succeeded (${c.graphRuns} graphs), ` +
+    `${c.itemsSucceeded} items succeeded, ${c.itemsLost} items lost, ${c.itemsRerunAfterSuccess} items re-run after success, ` +
+    `${c.needsBroken} stages started before their needs ` +
+    `(seed ${c.seed}; ${c.eventKills} kills on an event, ${c.itemEventKills} on an item's; ${c.stageProcesses} stage processes, ` +
+    `${c.itemProcesses} item processes, ${c.resumes} resumes, ${c.resumeErrors} refused, ` +
     `${c.commandsCut} commands cut by a kill, ${c.abandonedFolders} abandoned run folders, ${c.stageResets} stage resets, ` +
     `${c.orphansSurvived} orphans survived recovery, ${c.processesLeft} processes left, ${c.seqGaps} seq gaps, ` +
     `${c.staleMetadata} stale metadata.json, ${c.seqBackwards} seq went backwards; ${(c.durationMs / 1000).toFixed(1)} s)`
@@ -379,14 +449,23 @@ function watchEvents(runs: string, onEvent: (runId: string, event: { type: strin
 }
 
 /** Every run's status and seq as its metadata.json says (a missing or broken one counts as `unknown`). */
-async function runStates(ws: string): Promise<Map<string, { status: string; seq: number }>> {
-  const states = new Map<string, { status: string; seq: number }>();
+async function runStates(ws: string): Promise<Map<string, RunState>> {
+  const states = new Map<string, RunState>();
   for (const id of await runFolders(ws)) {
     const text = await readFile(path.join(ws, 'runs', id, 'metadata.json'), 'utf8').catch(() => null);
     const parsed = text === null ? null : RunMetadataSchema.safeParse(safeJson(text));
-    states.set(id, parsed?.success ? { status: parsed.data.status, seq: parsed.data.seq } : { status: 'unknown', seq: -1 });
+    const run = parsed?.success ? parsed.data : null;
+    // A graph run whose fan-out has not succeeded (or an unreadable one: it may be).
+    const fanPending = run === null || (run.pipeline === GRAPH && run.stages.some((s) => s.id === FAN && s.status !== 'succeeded'));
+    states.set(id, run ? { status: run.status, seq: run.seq, fanPending } : { status: 'unknown', seq: -1, fanPending });
   }
   return states;
+}
+
+interface RunState {
+  status: string;
+  seq: number;
+  fanPending: boolean;
 }
 
 // The run folders that hold a run. A `run` command cut by a kill between the folder's mkdir and its first event
@@ -501,6 +580,15 @@ class MetadataReader {
   readonly seenSucceeded = new Map<string, number>();
   /** `run/stage index` → a snapshot, newer than one where it had succeeded, that shows it not succeeded. */
   readonly regressed = new Map<string, string>();
+  /** `run/stage index` of a fan-out → its items a snapshot showed succeeded → the seq of the first such snapshot. */
+  readonly itemsSeenSucceeded = new Map<string, Map<number, number>>();
+  /** `run/stage index/item` → a snapshot, newer than one where the item had succeeded, that shows it not succeeded. */
+  readonly itemsRegressed = new Map<string, string>();
+  /** Snapshots whose items.succeeded is not the count of the items they show succeeded (a few, in words). */
+  readonly itemsInconsistent: string[] = [];
+  /** Snapshots (`run/stage index@seq`) with inconsistent items, each counted once however often it is read. */
+  itemsInconsistentCount = 0;
+  private readonly inconsistentSeen = new Set<string>();
   private readonly lastSeq = new Map<string, number>();
   private running = false;
   private loop: Promise<void> | null = null;
@@ -563,6 +651,36 @@ class MetadataReader {
       } else if (since !== undefined && run.seq > since && !this.regressed.has(key)) {
         this.regressed.set(key, `seq ${run.seq}: ${stage.status} (succeeded at seq ${since})`);
       }
+      if (stage.items) this.checkItems(key, run.seq, stage.items);
+    }
+  }
+
+  // Items start in index order, so the items a snapshot shows succeeded are those below `next` neither running nor
+  // failed; there are `succeeded` of them, and an item once shown succeeded never shows otherwise later.
+  private checkItems(key: string, seq: number, items: Items): void {
+    const notDone = new Set([...items.running.map((r) => r.index), ...items.failed.map((f) => f.index)]);
+    let shown = 0;
+    let seen = this.itemsSeenSucceeded.get(key);
+    if (!seen) this.itemsSeenSucceeded.set(key, (seen = new Map()));
+    for (let item = 0; item < items.next; item++) {
+      if (notDone.has(item)) continue;
+      shown++;
+      if (!seen.has(item)) seen.set(item, seq);
+    }
+    if (shown !== items.succeeded && !this.inconsistentSeen.has(`${key}@${seq}`)) {
+      this.inconsistentSeen.add(`${key}@${seq}`);
+      this.itemsInconsistentCount++;
+      if (this.itemsInconsistent.length < 5) {
+        this.itemsInconsistent.push(`${key} seq ${seq}: items.succeeded ${items.succeeded}, but ${shown} items below next ${items.next} neither running nor failed`);
+      }
+    }
+    for (const [item, since] of seen) {
+      if (seq <= since || this.itemsRegressed.has(`${key}/${item}`)) continue;
+      const running = items.running.some((r) => r.index === item);
+      const failed = items.failed.some((f) => f.index === item);
+      if (running || failed || item >= items.next) {
+        this.itemsRegressed.set(`${key}/${item}`, `seq ${seq}: ${running ? 'running' : failed ? 'failed' : 'not started'} (succeeded at seq ${since})`);
+      }
     }
   }
 }
@@ -577,14 +695,35 @@ interface CounterLine {
   at: number;
 }
 
+interface ItemLine extends CounterLine {
+  item: number;
+}
+
+/** The stages' own log of their starts and ends: counts/<stage>.log. */
 async function readCounters(ws: string): Promise<CounterLine[]> {
   const lines: CounterLine[] = [];
-  for (const stage of STAGES) {
-    const text = await readFile(path.join(ws, 'counts', `${stage}.log`), 'utf8').catch(() => '');
+  for (const file of (await readdir(path.join(ws, 'counts'))).sort()) {
+    if (!file.endsWith('.log') || file.endsWith('.items.log')) continue;
+    const text = await readFile(path.join(ws, 'counts', file), 'utf8').catch(() => '');
     for (const line of text.split('\n')) {
       const [runId, name, , pid, what, at] = line.split(' ');
       if (!runId || !name || (what !== 'start' && what !== 'end')) continue;
       lines.push({ runId, stage: name, pid: Number(pid), what, at: Number(at) });
+    }
+  }
+  return lines;
+}
+
+/** The items' own log of their starts and ends: counts/<stage>.items.log. */
+async function readItemLines(ws: string): Promise<ItemLine[]> {
+  const lines: ItemLine[] = [];
+  for (const file of (await readdir(path.join(ws, 'counts'))).sort()) {
+    if (!file.endsWith('.items.log')) continue;
+    const text = await readFile(path.join(ws, 'counts', file), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const [runId, name, item, , pid, what, at] = line.split(' ');
+      if (!runId || !name || !item || (what !== 'start' && what !== 'end')) continue;
+      lines.push({ runId, stage: name, item: Number(item), pid: Number(pid), what, at: Number(at) });
     }
   }
   return lines;
@@ -597,14 +736,20 @@ async function audit(ws: string, reader: MetadataReader, counts: CrashCounts): P
   counts.seqBackwards = reader.seqBackwards;
   for (const what of reader.unreadable) problems.push(`unreadable metadata.json read: ${what}`);
   if (reader.seqBackwards) problems.push(`the reader saw a metadata.json go back to an older seq ${reader.seqBackwards} times`);
+  for (const what of reader.itemsInconsistent) problems.push(`inconsistent items in a metadata.json read: ${what}`);
+  if (reader.itemsInconsistentCount > reader.itemsInconsistent.length) problems.push(`${reader.itemsInconsistentCount} metadata.json snapshots in all with inconsistent items`);
 
   const counters = await readCounters(ws);
+  const itemLines = await readItemLines(ws);
   counts.stageProcesses = counters.filter((c) => c.what === 'start').length;
+  counts.itemProcesses = itemLines.filter((c) => c.what === 'start').length;
   const runIds = await runFolders(ws);
   counts.abandonedFolders = (await readdir(path.join(ws, 'runs'))).length - runIds.length;
   counts.runs = runIds.length;
   const lost = new Set<string>();
   const rerun = new Set<string>();
+  const itemsLost = new Set<string>();
+  const itemsRerun = new Set<string>();
 
   for (const runId of runIds) {
     const dir = path.join(ws, 'runs', runId);
@@ -616,6 +761,9 @@ async function audit(ws: string, reader: MetadataReader, counts: CrashCounts): P
     else if (final.status === 'succeeded') counts.runsSucceeded++;
     else problems.push(`${runId}: ended ${final.status}${final.error ? ` (${final.error.code}: ${final.error.message})` : ''}`);
     counts.stagesSucceeded += final?.stages.filter((s) => s.status === 'succeeded').length ?? 0;
+    if (final?.pipeline === GRAPH) counts.graphRuns++;
+    const names = final?.stages.map((s) => s.id) ?? STAGES;
+    const name = (index: number): string => names[index] ?? `#${index}`;
 
     // events.ndjson: numbered 1, 2, 3…; after a stage.succeeded no stage.started (or second success) for that
     // stage unless a stage.reset came between.
@@ -635,8 +783,13 @@ async function audit(ws: string, reader: MetadataReader, counts: CrashCounts): P
       counts.staleMetadata++;
       problems.push(`${runId}: metadata.json is at seq ${final.seq} (${final.status}), events.ndjson at ${lastSeq}`);
     }
+    // What each stage needs, by index: its `needs`, or (schema 1) the stage before it.
+    const needs = (final?.stages ?? []).map((s, i) => (s.needs ?? (i > 0 ? [name(i - 1)] : [])).map((id) => names.indexOf(id)));
     const succeededAt = new Map<number, number>(); // stage index → time of its standing success
     const everSucceeded = new Set<number>();
+    const itemSucceededAt = new Map<number, Map<number, number>>(); // stage index → item → time of its standing success
+    const itemEverSucceeded = new Map<number, Set<number>>();
+    const itemTotal = new Map<number, number>(); // stage index → its stage.items total
     for (const event of events) {
       if (!('stage' in event)) continue;
       const key = `${runId}/${event.stage}`;
@@ -644,23 +797,49 @@ async function audit(ws: string, reader: MetadataReader, counts: CrashCounts): P
         counts.stageResets++;
         problems.push(`${key}: stage.reset (${event.reason})`);
         succeededAt.delete(event.stage);
+        itemSucceededAt.delete(event.stage);
       } else if (event.type === 'stage.started' || event.type === 'stage.succeeded') {
         if (succeededAt.has(event.stage)) {
           rerun.add(key);
-          problems.push(`${key} (${STAGES[event.stage]}): ${event.type} at seq ${event.seq} after it had succeeded`);
+          problems.push(`${key} (${name(event.stage)}): ${event.type} at seq ${event.seq} after it had succeeded`);
+        }
+        if (event.type === 'stage.started') {
+          const waiting = (needs[event.stage] ?? []).filter((n) => !succeededAt.has(n));
+          if (waiting.length) {
+            counts.needsBroken++;
+            problems.push(`${key} (${name(event.stage)}): started at seq ${event.seq} before ${waiting.map(name).join(', ')} had succeeded`);
+          }
         }
         if (event.type === 'stage.succeeded') {
           succeededAt.set(event.stage, Date.parse(event.at));
           everSucceeded.add(event.stage);
         }
+      } else if (event.type === 'stage.items') {
+        const before = itemTotal.get(event.stage);
+        if (before !== undefined && before !== event.total) problems.push(`${key} (${name(event.stage)}): stage.items ${event.total} at seq ${event.seq}, was ${before}`);
+        itemTotal.set(event.stage, event.total);
+      } else if (event.type === 'item.started' || event.type === 'item.succeeded') {
+        // After an item.succeeded, no item.started (or second success) for that item unless its stage was reset.
+        let standing = itemSucceededAt.get(event.stage);
+        if (!standing) itemSucceededAt.set(event.stage, (standing = new Map()));
+        if (standing.has(event.item)) {
+          itemsRerun.add(`${key}/${event.item}`);
+          problems.push(`${key} (${name(event.stage)}) item ${event.item}: ${event.type} at seq ${event.seq} after it had succeeded`);
+        }
+        if (event.type === 'item.succeeded') {
+          standing.set(event.item, Date.parse(event.at));
+          let ever = itemEverSucceeded.get(event.stage);
+          if (!ever) itemEverSucceeded.set(event.stage, (ever = new Set()));
+          ever.add(event.item);
+        }
       }
     }
     // The stages' own count: no stage process of this run started after the stage's success was recorded.
     for (const [index, at] of succeededAt) {
-      const late = counters.filter((c) => c.runId === runId && c.stage === STAGES[index] && c.what === 'start' && c.at > at);
+      const late = counters.filter((c) => c.runId === runId && c.stage === name(index) && c.what === 'start' && c.at > at);
       if (late.length) {
         rerun.add(`${runId}/${index}`);
-        problems.push(`${runId}/${index} (${STAGES[index]}): ${late.length} process(es) started after its success at ${new Date(at).toISOString()} (pids ${late.map((c) => c.pid).join(' ')})`);
+        problems.push(`${runId}/${index} (${name(index)}): ${late.length} process(es) started after its success at ${new Date(at).toISOString()} (pids ${late.map((c) => c.pid).join(' ')})`);
       }
     }
     // Lost: seen succeeded (events or any snapshot) but not succeeded at the end, or seen going back meanwhile.
@@ -672,11 +851,56 @@ async function audit(ws: string, reader: MetadataReader, counts: CrashCounts): P
       const regressed = reader.regressed.get(key);
       if (status !== 'succeeded' || regressed) {
         lost.add(key);
-        problems.push(`${key} (${STAGES[index]}): had succeeded, ${status !== 'succeeded' ? `ends ${status}` : `but a reader saw it ${regressed}`}`);
+        problems.push(`${key} (${name(index)}): had succeeded, ${status !== 'succeeded' ? `ends ${status}` : `but a reader saw it ${regressed}`}`);
+      }
+    }
+
+    // The fan-outs: every item succeeded in the end (metadata.json, events.ndjson and a finished record of its
+    // own), none started again after its success (events.ndjson and its own record), none seen going back.
+    const fanouts = new Set<number>([...itemTotal.keys(), ...(final?.stages.filter((s) => s.items).map((s) => s.index) ?? [])]);
+    if (final?.pipeline === GRAPH && final.stages.some((s) => s.id === FAN)) fanouts.add(names.indexOf(FAN));
+    for (const index of fanouts) {
+      const key = `${runId}/${index}`;
+      const label = `${key} (${name(index)})`;
+      const items = final?.stages[index]?.items ?? null;
+      const total = items?.total ?? itemTotal.get(index) ?? (name(index) === FAN ? ITEMS : 0);
+      counts.itemsSucceeded += items?.succeeded ?? 0;
+      if (!items) problems.push(`${label}: no items in the final metadata.json`);
+      else if (items.succeeded !== items.total || items.running.length || items.failed.length || items.next !== items.total) {
+        const running = items.running.map((r) => r.index).join(' ') || 'none';
+        const failed = items.failed.map((f) => `${f.index} ${f.code}`).join(', ') || 'none';
+        problems.push(`${label}: ends with items ${items.succeeded} succeeded of ${items.total} (next ${items.next}, running ${running}, failed ${failed})`);
+      }
+      if (name(index) === FAN && total !== ITEMS) problems.push(`${label}: ${total} items, the pipeline lists ${ITEMS}`);
+      const own = itemLines.filter((c) => c.runId === runId && c.stage === name(index));
+      const standing = itemSucceededAt.get(index) ?? new Map<number, number>();
+      const ever = itemEverSucceeded.get(index) ?? new Set<number>();
+      const notDone = new Set([...(items?.running.map((r) => r.index) ?? []), ...(items?.failed.map((f) => f.index) ?? [])]);
+      const seenSucceeded = reader.itemsSeenSucceeded.get(key) ?? new Map<number, number>();
+      for (let item = 0; item < total; item++) {
+        const why: string[] = [];
+        if (!items || item >= items.next || notDone.has(item)) why.push('not succeeded in the final metadata.json');
+        if (!standing.has(item)) why.push(ever.has(item) ? 'its success was undone in events.ndjson' : 'no item.succeeded in events.ndjson');
+        if (!own.some((c) => c.item === item && c.what === 'end')) why.push('no finished record of its own');
+        const regressed = reader.itemsRegressed.get(`${key}/${item}`);
+        if (regressed) why.push(`a reader saw it succeeded, then ${regressed}`);
+        if (why.length) {
+          itemsLost.add(`${key}/${item}`);
+          problems.push(`${label} item ${item}: lost: ${why.join('; ')}${seenSucceeded.has(item) ? ` (a reader saw it succeeded at seq ${seenSucceeded.get(item)})` : ''}`);
+        }
+        // Its own record: no process of this item started after its success was recorded.
+        const at = standing.get(item);
+        const late = at === undefined ? [] : own.filter((c) => c.item === item && c.what === 'start' && c.at > at);
+        if (late.length) {
+          itemsRerun.add(`${key}/${item}`);
+          problems.push(`${label} item ${item}: ${late.length} process(es) started after its success at ${new Date(at as number).toISOString()} (pids ${late.map((c) => c.pid).join(' ')})`);
+        }
       }
     }
   }
   counts.lostSucceeded = lost.size;
   counts.rerunAfterSuccess = rerun.size;
+  counts.itemsLost = itemsLost.size;
+  counts.itemsRerunAfterSuccess = itemsRerun.size;
   if (counts.runs === 0) problems.push('no run was ever started');
 }
