@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/shared/events.js';
 import { cli } from '../helpers/cli.js';
 import { startDaemon, startRun, stopDaemons, waitForRun } from '../helpers/daemon.js';
-import { removeWorkspaces, runIn, tempWorkspace } from '../helpers/workspace.js';
+import { markedProcesses } from '../../src/daemon/engine/process-groups.js';
+import { removeWorkspaces, runIn, tempWorkspace, waitFor } from '../helpers/workspace.js';
 
 afterEach(async () => {
   await stopDaemons();
@@ -115,5 +116,27 @@ stages:
     expect((await readdir(path.join(dir, 'logs/00_work'))).length).toBe(1000);
     const events = (await readFile(path.join(dir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as RunEvent);
     expect(events.filter((e) => e.type === 'item.succeeded')).toHaveLength(1000);
+  });
+
+  it('a daemon stopped under a fan-out stops its items too: no process of the run is left', async () => {
+    const ws = await tempWorkspace({ long: `stages:\n  - id: fan\n    foreach: [a, b, c]\n    max_parallel: 3\n    run: 'sleep 60'\n` });
+    await startDaemon(ws);
+    const id = await startRun(ws, 'long');
+    await waitForRun(ws, id, 'three items running', (r) => r.stages[0]?.items?.running.length === 3);
+    await waitFor('the items’ processes', () => markedProcesses([`PIPE_RUN_ID=${id}`]).length >= 3);
+    const stop = await cli(['daemon', 'stop', '--force', '--workspace', ws]);
+    expect(stop.exitCode, String(stop.stderr)).toBe(0);
+    await waitFor('no process of the run left', () => markedProcesses([`PIPE_RUN_ID=${id}`]).length === 0, 15_000);
+    const stopped = await waitForRun(ws, id, 'to be interrupted', (r) => r.status === 'interrupted');
+    expect(stopped.stages[0]?.items?.failed.map((f) => f.code)).toEqual(['ERR_INTERRUPTED', 'ERR_INTERRUPTED', 'ERR_INTERRUPTED']);
+  });
+
+  it('with fail_fast, names the item that failed, not the ones its failure cancelled', async () => {
+    const ws = await tempWorkspace({
+      ff: `fail_fast: true\nstages:\n  - id: fan\n    foreach: [a, b, c, d]\n    max_parallel: 4\n    run: 'if [ "$PIPE_ITEM" = d ]; then i=0; while [ $(ls *.on 2>/dev/null | wc -l) -lt 3 ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.1; done; exit 3; fi; touch "$PIPE_ITEM.on"; sleep 30'\n`,
+    });
+    const { final } = await runIn(ws, 'ff', { graceMs: 500 });
+    expect(final.error?.code).toBe('ERR_ITEMS_FAILED');
+    expect(final.error?.message).toMatch(/^1 of 4 items failed, 3 cancelled; item 3 \(d\): ERR_STAGE_EXIT/);
   });
 });

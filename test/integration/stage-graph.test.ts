@@ -138,4 +138,26 @@ stages:
     await waitForRun(ws, id, 'to succeed after the second resume', (r) => r.status === 'succeeded' && r.stages[3]?.status === 'succeeded', 20_000);
     expect(await runs(ws)).toEqual(['a', 'b', 'b', 'b', 'c', 'd', 'd']);
   });
+
+  it('a stage waiting for approval beside a stage that fails gives up: the run fails, nothing starts', async () => {
+    const ws = await tempWorkspace({
+      g: `stages:
+  - id: deploy
+    needs: []
+    approval: true
+    run: 'echo deployed > deployed.txt'
+  - id: test
+    needs: []
+    run: 'i=0; while [ ! -f go ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.1; done; exit 4'
+`,
+    });
+    await startDaemon(ws);
+    const id = await startRun(ws, 'g');
+    await waitForRun(ws, id, 'deploy to wait for its approval', (r) => r.status === 'awaiting_approval' && r.stages[1]?.status === 'running');
+    await writeFile(path.join(ws, 'go'), '');
+    const failed = await waitForRun(ws, id, 'the run to fail', (r) => r.status === 'failed', 20_000);
+    expect(failed.error).toMatchObject({ code: 'ERR_STAGE_EXIT', stage: 'test' });
+    expect(failed.stages[0]).toMatchObject({ status: 'cancelled', error: { code: 'ERR_CANCELLED', message: 'cancelled: test failed, so it does not start' } });
+    await expect(readFile(path.join(ws, 'deployed.txt'))).rejects.toThrow();
+  });
 });

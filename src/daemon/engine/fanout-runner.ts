@@ -60,8 +60,12 @@ export async function runFanout(options: RunOptions, stage: StageSpec, index: nu
     const after = recorder.state.stages[index]?.items;
     const failed = after?.failed ?? [];
     if (failed.length > 0) {
-      const first = failed.reduce((a, b) => (b.index < a.index ? b : a));
-      const message = `${failed.length} of ${values.length} items failed; item ${first.index} (${values[first.index]}): ${first.code}: ${first.message}`;
+      // Items cancelled by a sibling's failure (fail_fast) are not what went wrong: the first real failure is named.
+      const real = failed.filter((f) => f.code !== 'ERR_CANCELLED');
+      const first = (real.length > 0 ? real : failed).reduce((a, b) => (b.index < a.index ? b : a));
+      const cancelled = failed.length - real.length;
+      const counted = real.length > 0 && cancelled > 0 ? `${real.length} of ${values.length} items failed, ${cancelled} cancelled` : `${failed.length} of ${values.length} items failed`;
+      const message = `${counted}; item ${first.index} (${values[first.index]}): ${first.code}: ${first.message}`;
       log.write(`===== pipe-tui: ERR_ITEMS_FAILED: ${message} =====\n`);
       return failure('ERR_ITEMS_FAILED', message);
     }

@@ -59,17 +59,23 @@ interface Ending {
 }
 
 // The scheduler: a stage starts once every stage it needs has succeeded (or was skipped as optional), up to
-// max_parallel at once. After a critical failure nothing new starts; what runs finishes, or with fail_fast is
-// cancelled; the run ends with the first failure. A cancel stops every running stage.
+// max_parallel at once. After a critical failure nothing new starts (a stage waiting for its approval gives up);
+// what runs finishes, or with fail_fast is cancelled; the run ends with the first failure. A cancel stops all.
 async function runStages(options: RunOptions): Promise<RunMetadata> {
   const { recorder, pipeline } = options;
   const cancel = options.signal ?? new AbortController().signal;
   // What stops the running stages: the run's cancel, or a sibling's failure under fail_fast.
   const stopAll = new AbortController();
-  const onCancel = (): void => stopAll.abort();
+  // What stops the stages still waiting at their approval gate: the same, or any critical failure.
+  const stopGates = new AbortController();
+  const onCancel = (): void => {
+    stopAll.abort();
+    stopGates.abort();
+  };
   cancel.addEventListener('abort', onCancel, { once: true });
-  if (cancel.aborted) stopAll.abort();
-  const needs = needIndexes(pipeline.stages);
+  if (cancel.aborted) onCancel();
+  // The graph the run recorded as it was made (a resume must not run another one than its rows show).
+  const needs = needIndexes(recorder.state.stages);
   const order = topologicalOrder(needs);
   const limit = pipeline.max_parallel ?? availableParallelism();
   // How each stage stands in this going: a resume counts the stages that succeeded before as done.
@@ -82,32 +88,38 @@ async function runStages(options: RunOptions): Promise<RunMetadata> {
   const running = new Map<number, Promise<void>>();
   let ending: Ending | null = null;
 
+  // Why a stage nobody cancelled was: a sibling failed (and the pipeline says fail_fast, or it was still at its gate).
+  const cancelledBecause = (failed: Ending): string => `cancelled: ${failed.stage} failed${pipeline.fail_fast ? ' and the pipeline says fail_fast' : ', so it does not start'}`;
+
   const runOne = async (index: number): Promise<void> => {
     const stage = pipeline.stages[index];
     if (!stage) return;
     const signal = stopAll.signal;
     const run = stage.foreach ? runFanout : runStage;
-    const outcome = signal.aborted ? failure('ERR_CANCELLED', 'cancelled') : ((await passGate(options, stage, index, signal)) ?? (await run(options, stage, index, signal)));
+    const gate = signal.aborted ? failure('ERR_CANCELLED', 'cancelled') : await passGate(options, stage, index, stopGates.signal);
+    // Approved after a sibling failed: it does not start.
+    const outcome = gate ?? (ending || signal.aborted ? failure('ERR_CANCELLED', 'cancelled') : await run(options, stage, index, signal));
     if (outcome.ok) {
       recorder.emit({ type: 'stage.succeeded', stage: index, outputs: outcome.outputs });
       done.set(index, 'succeeded');
       return;
     }
     const cancelled = outcome.error.code === 'ERR_CANCELLED';
-    // Cancelled because a sibling failed: say so, rather than a bare "cancelled" nobody asked for.
-    const error = cancelled && ending?.status === 'failed' && !cancel.aborted ? { ...outcome.error, message: `cancelled: ${ending.stage} failed and the pipeline says fail_fast` } : outcome.error;
+    const error = cancelled && ending?.status === 'failed' && !cancel.aborted ? { ...outcome.error, message: cancelledBecause(ending) } : outcome.error;
     const type = cancelled ? 'stage.cancelled' : stage.optional ? 'stage.skipped' : 'stage.failed';
     recorder.emit({ type, stage: index, error });
-    await recorder.addErrorEntity(stage.id, error);
-    if (type === 'stage.skipped') {
-      done.set(index, 'skipped');
-      return;
+    if (type === 'stage.skipped') done.set(index, 'skipped');
+    else {
+      // Said before the error entity is written: a sibling ending meanwhile must not start what needs it.
+      ending ??= { status: cancelled ? 'cancelled' : 'failed', stage: stage.id, error };
+      stopGates.abort();
+      if (!cancelled && pipeline.fail_fast) stopAll.abort();
     }
-    ending ??= { status: cancelled ? 'cancelled' : 'failed', stage: stage.id, error };
-    if (!cancelled && pipeline.fail_fast) stopAll.abort();
+    await recorder.addErrorEntity(stage.id, error);
   };
 
   const ready = (i: number): boolean => (needs[i] ?? []).every((n) => done.has(n));
+  let broken: unknown = null;
   try {
     for (;;) {
       if (!ending && !cancel.aborted) {
@@ -126,18 +138,28 @@ async function runStages(options: RunOptions): Promise<RunMetadata> {
       const next = order.find((i) => todo.has(i));
       if (next !== undefined) await runOne(next);
     }
-    if (ending) return await finish(recorder, ending);
-    recorder.assertHealthy();
-    recorder.emit({ type: 'run.finished', status: 'succeeded', error: null });
   } catch (thrown) {
-    // Only the recorder's own I/O can land here (a full disk); say so with a code rather than die.
-    const error = toPipeError(thrown);
-    recorder.emit({ type: 'run.finished', status: 'failed', error: { code: error.code, message: error.message, stage: null } });
+    // Only the recorder's own I/O can land here (a full disk): every stage is stopped before the run says so.
+    broken = thrown;
+    onCancel();
+    await Promise.allSettled(running.values());
   } finally {
     cancel.removeEventListener('abort', onCancel);
   }
-  await recorder.flush();
-  return recorder.state;
+  const finalEnding = ending as Ending | null;
+  if (broken !== null || !finalEnding) {
+    try {
+      if (broken !== null) throw broken;
+      recorder.assertHealthy();
+      recorder.emit({ type: 'run.finished', status: 'succeeded', error: null });
+    } catch (thrown) {
+      const error = toPipeError(thrown);
+      recorder.emit({ type: 'run.finished', status: 'failed', error: { code: error.code, message: error.message, stage: null } });
+    }
+    await recorder.flush();
+    return recorder.state;
+  }
+  return finish(recorder, finalEnding);
 }
 
 async function finish(recorder: RunRecorder, ending: Ending): Promise<RunMetadata> {

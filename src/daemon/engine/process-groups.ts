@@ -146,3 +146,9 @@ function signalPid(pid: number, sig: NodeJS.Signals): void {
     // Already gone.
   }
 }
+
+// Process groups of the processes of one stage of a run: a fan-out's items, each in a group of its own that the
+// run's state does not record.
+export function stageProcessGroups(runId: string, index: number): number[] {
+  return [...new Set(markedProcesses([`PIPE_RUN_ID=${runId}`, `PIPE_STAGE_INDEX=${index}`]).map((p) => p.pgrp))];
+}

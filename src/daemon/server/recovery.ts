@@ -9,6 +9,7 @@ import { jobName } from '../slurm/slurm-executor.js';
 import { scancel, scancelByName, slurmAvailable } from '../slurm/slurm-cli.js';
 import { killStageGroups, runProcessGroups } from '../engine/process-groups.js';
 import type { RunManager } from './run-manager.js';
+import { stopLocalWork } from './stop-local-work.js';
 import { RunRecorder } from '../engine/run-recorder.js';
 import { foldEvents, lastEventSeq } from '../../workspace/run-events.js';
 import { readRun, readRunFile } from '../../workspace/run-reader.js';
@@ -100,8 +101,7 @@ async function recoverOne(workspace: string, manager: RunManager, graceMs: numbe
   if (jobs.length > 0) {
     try {
       const pipeline = await loadRunPipeline(workspace, state);
-      const local = state.stages.flatMap((s) => (s.status === 'running' && !s.job && s.pgid !== null ? [s.pgid] : []));
-      await killStageGroups(runId, local, graceMs);
+      await stopLocalWork(state, pipeline.spec, graceMs);
       manager.adoptRunning(recorder, pipeline.spec, jobs);
       report.adopted.push(runId);
       return;

@@ -12,7 +12,7 @@ import type { History } from '../engine/history-writer.js';
 import { type LoadedPipeline, loadPipeline, loadRunPipeline } from '../../workspace/pipeline-files.js';
 import { type RunOptions, runPipeline } from '../engine/pipeline-runner.js';
 import type { AdoptingExecutor } from '../engine/executor.js';
-import { killStageGroups } from '../engine/process-groups.js';
+import { stopLocalWork } from './stop-local-work.js';
 import { RunRecorder } from '../engine/run-recorder.js';
 import { indexRecorder } from '../engine/run-index-writer.js';
 import { loadRunState } from '../../workspace/run-events.js';
@@ -176,16 +176,18 @@ export class RunManager {
     const stopping = [...this.live.values()].filter((run) => run.done);
     await Promise.all(
       stopping.map(async (run) => {
-        if (run.recorder.state.stages.some((s) => s.status === 'running' && s.job)) {
+        const state = run.recorder.state;
+        if (state.stages.some((s) => s.status === 'running' && s.job)) {
+          // Its job goes on for the next daemon to take up; what runs here beside it (a graph) does not.
           run.recorder.seal();
+          await stopLocalWork(state, run.pipeline, this.options.graceMs);
           await run.recorder.close().catch(() => undefined);
           return;
         }
-        const pgids = run.recorder.state.stages.flatMap((s) => (s.pgid === null ? [] : [s.pgid]));
         const at = new Date().toISOString();
         run.recorder.emit({ type: 'run.interrupted', error: { code: 'ERR_INTERRUPTED', message: reason, exit_code: null, signal: null, stack: null, at } });
         run.recorder.seal();
-        await killStageGroups(run.recorder.state.run_id, pgids, this.options.graceMs);
+        await stopLocalWork(state, run.pipeline, this.options.graceMs);
         await run.recorder.close().catch(() => undefined);
       }),
     );
