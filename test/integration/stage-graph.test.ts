@@ -137,6 +137,14 @@ stages:
     expect((await cli(['resume', id, '--workspace', ws])).exitCode).toBe(0);
     await waitForRun(ws, id, 'to succeed after the second resume', (r) => r.status === 'succeeded' && r.stages[3]?.status === 'succeeded', 20_000);
     expect(await runs(ws)).toEqual(['a', 'b', 'b', 'b', 'c', 'd', 'd']);
+
+    // The file's graph changed since: the run would go on by another than its rows show.
+    const file = path.join(ws, 'pipelines', 'diamond.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('needs: [b, c]', 'needs: [b]'));
+    await cli(['reset', id, '--to', 'd', '--workspace', ws]);
+    const changed = await cli(['resume', id, '--workspace', ws]);
+    expect(changed.exitCode).not.toBe(0);
+    expect(String(changed.stderr)).toMatch(/ERR_PIPELINE_CHANGED: .* now says d needs b; run .* had it need b, c/);
   });
 
   it('a stage waiting for approval beside a stage that fails gives up: the run fails, nothing starts', async () => {

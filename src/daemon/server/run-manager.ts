@@ -202,6 +202,13 @@ export class RunManager {
     if (ids.join('\0') !== state.stages.map((s) => s.id).join('\0')) {
       throw new PipeError('ERR_PIPELINE_CHANGED', `${pipeline.file} now has stages ${ids.join(', ')}; run ${runId} had ${state.stages.map((s) => s.id).join(', ')}`);
     }
+    // The run goes on by the graph it recorded: a file whose needs changed since would run another than its rows show.
+    const [now, then] = [needIndexes(pipeline.spec.stages), needIndexes(state.stages)];
+    const changed = now.findIndex((list, i) => list.join(',') !== (then[i] ?? []).join(','));
+    if (changed >= 0) {
+      const names = (list: number[] | undefined): string => (list ?? []).map((n) => ids[n]).join(', ') || 'nothing';
+      throw new PipeError('ERR_PIPELINE_CHANGED', `${pipeline.file} now says ${ids[changed]} needs ${names(now[changed])}; run ${runId} had it need ${names(then[changed])}: start a new run`);
+    }
     return { state, pipeline };
   }
 
