@@ -31,7 +31,10 @@ function rateRemaining(stage: StageState, now: number): { ms: number; weight: nu
   const at = ms(p?.at ?? null) ?? now;
   if (!p || started === null || p.total === null || p.total <= 0 || p.current <= 0) return null;
   const fraction = Math.min(1, p.current / p.total);
-  const atReport = p.remaining_ms ?? ((at - started) / p.current) * (p.total - p.current);
+  // A fan-out's rate counts the items this going of the stage finished, not those a run before it did.
+  const doneNow = stage.items ? stage.items.succeeded - stage.items.base : p.current;
+  if (doneNow <= 0) return null;
+  const atReport = p.remaining_ms ?? ((at - started) / doneNow) * (p.total - p.current);
   return { ms: Math.max(0, atReport - Math.max(0, now - at)), weight: fraction };
 }
 

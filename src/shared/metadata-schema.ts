@@ -82,6 +82,8 @@ export const Items = z.object({
   /** Items below this index have been started (at least once). */
   next: z.number().int().min(0),
   succeeded: z.number().int().min(0),
+  /** How many had succeeded when this going of the stage began (a resume): the item rate, so the ETA, counts from it. */
+  base: z.number().int().min(0).default(0),
   /** Running (or waiting to retry) now: at most the stage's max_parallel. */
   running: z.array(z.object({ index: z.number().int(), attempt: z.number().int(), started_at: Iso, next_attempt_at: Iso.nullable().default(null) })),
   /** Failed (or cancelled, or interrupted): what a resume runs again. */

@@ -22,7 +22,7 @@ function fold(bodies: RunEventBody[]): RunMetadata {
 const START: RunEventBody[] = [{ type: 'run.started' }, { type: 'stage.started', stage: 0, attempt: 1, pgid: null }, { type: 'stage.items', stage: 0, total: 5 }];
 
 describe('a fan-out’s items through the reducer', () => {
-  it('counts succeeded, keeps the running and failed ones, and makes items done the stage’s progress', () => {
+  it('counts succeeded, keeps the running and failed ones, and makes the items succeeded the stage’s progress', () => {
     const state = fold([
       ...START,
       { type: 'item.started', stage: 0, item: 0, attempt: 1 },
@@ -36,7 +36,7 @@ describe('a fan-out’s items through the reducer', () => {
     const items = state.stages[0]?.items;
     expect(items).toMatchObject({ total: 5, next: 3, succeeded: 1, failed: [{ index: 2, attempts: 1, code: 'ERR_STAGE_EXIT' }] });
     expect(items?.running).toEqual([{ index: 1, attempt: 2, started_at: at(8), next_attempt_at: null }]);
-    expect(state.stages[0]?.progress).toMatchObject({ current: 2, total: 5 });
+    expect(state.stages[0]?.progress).toMatchObject({ current: 1, total: 5 });
     // A resume runs the failed item, the one running when it stopped, and those never started.
     expect(itemsToRun(items as NonNullable<typeof items>)).toEqual([1, 2, 3, 4]);
   });
@@ -67,5 +67,29 @@ describe('a fan-out’s items through the reducer', () => {
   it('ignores an item beyond the total, or of a stage with no items', () => {
     const state = fold([...START, { type: 'item.succeeded', stage: 0, item: 9 }]);
     expect(state.stages[0]?.items?.succeeded).toBe(0);
+  });
+
+  it('counts a resumed fan-out’s rate from what this going did: 50 items left are not “done in a moment”', async () => {
+    const { stageRemainingMs } = await import('../../src/shared/eta.js');
+    // 100 items: 50 succeeded, 50 failed in the first going; a resume starts at 1000 s and re-runs item 50 in 9 s.
+    const first = Array.from({ length: 100 }, (_, item): RunEventBody[] => [
+      { type: 'item.started', stage: 0, item, attempt: 1 },
+      item < 50 ? { type: 'item.succeeded', stage: 0, item } : { type: 'item.failed', stage: 0, item, error: err('ERR_STAGE_EXIT') },
+    ]).flat();
+    const state = fold([...START.slice(0, 2), { type: 'stage.items', stage: 0, total: 100 }, ...first, { type: 'run.finished', status: 'failed', error: null }]);
+    expect(state.stages[0]?.items).toMatchObject({ succeeded: 50, base: 0 });
+    let resumed: RunMetadata | null = state;
+    const more: RunEventBody[] = [{ type: 'run.queued', reason: 'resume' }, { type: 'run.started' }, { type: 'stage.started', stage: 0, attempt: 1, pgid: null }, { type: 'stage.items', stage: 0, total: 100 }];
+    more.forEach((body, i) => {
+      resumed = applyEvent(resumed, { ...body, seq: state.seq + i + 1, run_id: RUN, at: at(1000) } as RunEvent);
+    });
+    const stage = () => (resumed as RunMetadata).stages[0] as RunMetadata['stages'][0];
+    expect(stage().items).toMatchObject({ succeeded: 50, base: 50 });
+    // Just resumed, nothing done yet in this going: no figure from the rate, rather than "0 s left".
+    expect(stageRemainingMs(stage(), Date.parse(at(1000)))).toBeNull();
+    resumed = applyEvent(resumed, { type: 'item.started', stage: 0, item: 50, attempt: 1, seq: (resumed as RunMetadata).seq + 1, run_id: RUN, at: at(1000) } as RunEvent);
+    resumed = applyEvent(resumed, { type: 'item.succeeded', stage: 0, item: 50, seq: (resumed as RunMetadata).seq + 1, run_id: RUN, at: at(1009) } as RunEvent);
+    // One item in 9 s, 49 left: about 441 s.
+    expect(stageRemainingMs(stage(), Date.parse(at(1009)))).toBe(441_000);
   });
 });

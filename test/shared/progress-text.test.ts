@@ -27,7 +27,7 @@ describe('progress text', () => {
 
 describe('items text', () => {
   it('says a fan-out’s items done of all, succeeded, failed and running', () => {
-    const items = { total: 1000, next: 742, succeeded: 730, running: Array.from({ length: 8 }, (_, index) => ({ index, attempt: 1, started_at: '2026-12-01T00:00:00.000Z', next_attempt_at: null })), failed: [1, 2, 3, 4].map((index) => ({ index, attempts: 1, code: 'ERR_STAGE_EXIT', message: 'x' })) };
+    const items = { total: 1000, next: 742, succeeded: 730, base: 0, running: Array.from({ length: 8 }, (_, index) => ({ index, attempt: 1, started_at: '2026-12-01T00:00:00.000Z', next_attempt_at: null })), failed: [1, 2, 3, 4].map((index) => ({ index, attempts: 1, code: 'ERR_STAGE_EXIT', message: 'x' })) };
     expect(itemsText(items, true)).toBe('items 734/1000 ✔ 730 ✖ 4 ▶ 8');
     expect(itemsText({ ...items, failed: [] }, false, true)).toBe('items 730/1000 ok 730');
   });

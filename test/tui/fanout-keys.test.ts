@@ -14,7 +14,7 @@ const AT = '2026-11-24T10:00:00.000Z';
 const failedItem = (index: number) => ({ index, attempts: 1, code: 'ERR_STAGE_EXIT', message: `boom ${index}` });
 const runningItem = (index: number, retrying = false) => ({ index, attempt: 1, started_at: AT, next_attempt_at: retrying ? AT : null });
 // 12 items: 0-5 started (2 and 4 failed, 5 running, 3 waiting to retry), 6-11 pending.
-const items: Items = { total: 12, next: 6, succeeded: 2, running: [runningItem(5), runningItem(3, true)], failed: [failedItem(4), failedItem(2)] };
+const items: Items = { total: 12, next: 6, succeeded: 2, base: 0, running: [runningItem(5), runningItem(3, true)], failed: [failedItem(4), failedItem(2)] };
 
 describe('the order of a fan-out item list', () => {
   it('is the failed, then the running, then the rest by index (the succeeded, then the pending)', () => {
@@ -29,7 +29,7 @@ describe('the order of a fan-out item list', () => {
 
   it('finds a row of 100 000 items by its place without walking them', () => {
     const failed = Array.from({ length: 500 }, (_, i) => failedItem(i * 97));
-    const big: Items = { total: 100_000, next: 60_000, succeeded: 59_000, running: [runningItem(59_999)], failed };
+    const big: Items = { total: 100_000, next: 60_000, succeeded: 59_000, base: 0, running: [runningItem(59_999)], failed };
     const order = itemOrder(big);
     const started = performance.now();
     for (let place = 0; place < big.total; place += 997) expect(order.at(order.placeOf(order.at(place).index)).index).toBe(order.at(place).index);
