@@ -58,17 +58,29 @@ export function readStat(pid: string | number): ProcEntry | null {
 }
 
 /**
- * The children of a process's main thread, from /proc/PID/task/PID/children; [] when it is gone, null where the
- * kernel does not list children (CONFIG_PROC_CHILDREN off). A child forked by another of its threads is not listed.
+ * The children of a process, from each of its threads' /proc/PID/task/TID/children (a Go program or a Python
+ * thread pool forks from threads other than the main one); [] when it is gone, null where the kernel does not list
+ * children (CONFIG_PROC_CHILDREN off).
  */
 export function readChildren(pid: number): number[] | null {
-  let text: string;
+  let threads: string[];
   try {
-    text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1');
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(`/proc/${pid}`) ? null : [];
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
   }
-  return text.split(' ').filter(Boolean).map(Number);
+  const children: number[] = [];
+  for (const tid of threads) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(`/proc/${pid}/task/${tid}`)) return null;
+      continue;
+    }
+    for (const child of text.split(' ')) if (child) children.push(Number(child));
+  }
+  return children;
 }
 
 /** Where the sampler reads processes from: all of them, one, or one's children. */

@@ -151,7 +151,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       if (job.state === 'RUNNING') stall?.resume();
       else stall?.pause();
     },
-    onResources: (usage) => item || recorder.emit({ type: 'stage.resources', stage: ctx.index, ...usage }),
+    // An item's usage is not its stage's (and a Slurm item's job is not asked about at all).
+    onResources: item ? undefined : (usage) => recorder.emit({ type: 'stage.resources', stage: ctx.index, ...usage }),
     slurm: input.slurm,
   };
   let proc: StageProcess;
