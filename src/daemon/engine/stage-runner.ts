@@ -115,6 +115,16 @@ export async function passGate(options: RunOptions, stage: StageSpec, index: num
   return failure('ERR_APPROVAL_REQUIRED', `${stage.id} waits for an approval, which needs the daemon: run without --foreground, then pipe-tui approve <run>`);
 }
 
+/** Attempts of each run's stage waiting for a slot now. */
+const waiters = new Map<string, number>();
+
+function stopWaiting(key: string, said: () => void): void {
+  const count = (waiters.get(key) ?? 1) - 1;
+  if (count > 0) return void waiters.set(key, count);
+  waiters.delete(key);
+  said();
+}
+
 // An attempt of a stage (or item) with `pool:` holds one of the pool's slots while it runs, however many runs want
 // one; the wait is told, and so is its end (an item's row would otherwise go on saying it waits).
 async function withPoolSlot(
@@ -128,19 +138,24 @@ async function withPoolSlot(
   const pool = stage.pool;
   if (!pool) return run(null);
   const { recorder } = options;
+  // A fan-out's items wait side by side: the stage waits from the first of them to the last.
+  const key = `${recorder.state.run_id}/${index}`;
   let waited = false;
   let slot: Slot | null;
   try {
     const holder = { runId: recorder.state.run_id, stage: stage.id, ...(item ? { item: item.index } : {}) };
     slot = await acquireSlot(options.workspace, pool, holder, signal, (size) => {
       waited = true;
-      recorder.emit({ type: 'stage.waiting', stage: index, pool, size });
+      const count = (waiters.get(key) ?? 0) + 1;
+      waiters.set(key, count);
+      if (count === 1) recorder.emit({ type: 'stage.waiting', stage: index, pool, size });
     });
   } catch (thrown) {
     const error = toPipeError(thrown, 'ERR_CONFIG_INVALID');
+    if (waited) stopWaiting(key, () => recorder.emit({ type: 'stage.waiting', stage: index, pool: null, size: 0 }));
     return failure(error.code, error.message);
   }
-  if (waited) recorder.emit({ type: 'stage.waiting', stage: index, pool: null, size: 0 });
+  if (waited) stopWaiting(key, () => recorder.emit({ type: 'stage.waiting', stage: index, pool: null, size: 0 }));
   if (!slot) return failure('ERR_CANCELLED', 'cancelled');
   try {
     return await run(slot.slot);
