@@ -5,6 +5,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type BenchResult, type Figure, passes, round } from './bench-helpers.js';
 import { etaAccuracy } from './eta-accuracy.js';
+import { fanout } from './fanout.js';
 import { feedFanout } from './feed-fanout.js';
 import { feedLatency } from './feed-latency.js';
 import { floodLatency } from './flood-latency.js';
@@ -41,6 +42,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'ls-json', run: lsJson },
   { name: 'eta-accuracy', run: etaAccuracy },
   { name: 'slurm-watch', run: slurmWatch },
+  { name: 'fanout', run: fanout },
   { name: 'scale', run: scale },
 ];
 
