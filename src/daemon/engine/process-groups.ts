@@ -130,13 +130,18 @@ function lowestPidSince(leader: number): number {
   }
 }
 
+// Read once, at the first attempt's end (long after a daemon detached into its own session): it does not change
+// after, and 10 000 items' ends should not read it 10 000 times.
+let ownGroupId: number | null = null;
 function ownGroup(): number {
+  if (ownGroupId !== null) return ownGroupId;
   try {
     const stat = readFileSync('/proc/self/stat', 'latin1');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    ownGroupId = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
   } catch {
-    return process.pid;
+    ownGroupId = process.pid;
   }
+  return ownGroupId;
 }
 
 function signalPid(pid: number, sig: NodeJS.Signals): void {
