@@ -17,7 +17,9 @@ export function applyItemEvent(stage: StageState, event: ItemEvent, at: string):
   const items = stage.items;
   if (!items || event.item >= items.total) return stage;
   const running = items.running.filter((r) => r.index !== event.item);
-  const failed = items.failed.filter((f) => f.index !== event.item);
+  // Only an item started again (a resume, below `next`) can be among the failed: leaving the list untouched
+  // otherwise keeps a fan-out whose items mostly fail from costing its whole failed list at every event.
+  const failed = event.type === 'item.started' && event.item < items.next ? items.failed.filter((f) => f.index !== event.item) : items.failed;
   switch (event.type) {
     case 'item.started':
       return withItems(stage, {
