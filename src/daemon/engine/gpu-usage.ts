@@ -31,8 +31,9 @@ export const queryNvidiaSmi: GpuQuery = () =>
     });
   });
 
-/** After this many failed answers in a row (nvidia-smi there but no driver, say), it is not asked again. */
+/** After this many failed answers in a row (nvidia-smi there but no driver, say), it rests this long. */
 const GIVE_UP_AFTER = 3;
+const REST_MS = 10 * 60_000;
 
 /** The latest GPU reading, refreshed in the background at most every `everyMs` while someone keeps asking. */
 export class GpuWatch {
@@ -60,9 +61,14 @@ export class GpuWatch {
         if ('table' in answer) {
           this.latest = answer.table;
           this.failures = 0;
-        } else if (answer.missing || ++this.failures >= GIVE_UP_AFTER) {
+        } else if (answer.missing) {
           this.gaveUp = true;
           this.latest = null;
+        } else if (++this.failures >= GIVE_UP_AFTER) {
+          // A driver being reloaded answers again later: asked once more after a rest, not never.
+          this.failures = 0;
+          this.latest = null;
+          this.askedAt = at + REST_MS - this.everyMs;
         }
       });
     }

@@ -51,7 +51,7 @@ describe('GPU memory from nvidia-smi', () => {
     expect(asked).toBe(1);
   });
 
-  it('gives up after three failed answers in a row (nvidia-smi without a driver)', async () => {
+  it('rests ten minutes after three failed answers in a row (nvidia-smi without a driver)', async () => {
     let asked = 0;
     let clock = 0;
     const watch = new GpuWatch(async () => (asked++, { missing: false }), 1000, () => clock);
@@ -62,6 +62,10 @@ describe('GPU memory from nvidia-smi', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(asked).toBe(3);
+    // Ten minutes on, it is asked again.
+    clock += 10 * 60_000;
+    watch.poll();
+    await waitFor('the question after the rest', () => asked === 4, 5000);
   });
 
   it.skipIf(!hasNvidiaSmi)('reads this machine’s real nvidia-smi', async () => {
