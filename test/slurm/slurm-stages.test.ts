@@ -203,6 +203,53 @@ print("::pipe:progress 2/2 let go", flush=True)`;
     }
   }, 150_000);
 
+  it('runs a fan-out as a job array (max_parallel as its limit); an item that fails is retried as a job of its own', async () => {
+    // Items mark themselves running in the workspace (one node: the same disk), note how many run at once, and
+    // say which task of which array they are; `$(touch pwned)` is an item, never a piece of a command line.
+    const ws = await tempWorkspace({
+      fan: `executor: slurm
+stages:
+  - id: fan
+    foreach: [a, "b c", "$(touch pwned)", bad, e]
+    max_parallel: 2
+    retries: { attempts: 2, min: 100ms, max: 100ms }
+    run: 'touch "on.$PIPE_ITEM_INDEX"; ls on.* | wc -l >> at-once.txt; echo "item $PIPE_ITEM_INDEX=[$PIPE_ITEM] array $SLURM_ARRAY_JOB_ID task $SLURM_ARRAY_TASK_ID"; sleep 0.5; rm "on.$PIPE_ITEM_INDEX"; test "$PIPE_ITEM" != bad'
+`,
+    });
+    const { final, recorder } = await runIn(ws, 'fan');
+    expect(final.error).toMatchObject({ code: 'ERR_ITEMS_FAILED' });
+    expect(final.stages[0]?.items).toMatchObject({ total: 5, succeeded: 4, failed: [{ index: 3, attempts: 2 }] });
+    const logOf = (item: number) => readFile(path.join(recorder.dir, 'logs', '00_fan', `item-0000${item}.log`), 'utf8');
+    // Every first attempt was a task of the same array, item i its task i; the item's value only in its environment.
+    const arrays = new Set<string>();
+    for (const item of [0, 1, 2, 3, 4]) {
+      const said = /item (\d+)=\[(.*)\] array (\d+) task (\d+)/.exec(await logOf(item));
+      expect(said?.slice(1, 2)).toEqual([String(item)]);
+      expect(said?.[4]).toBe(String(item));
+      arrays.add(said?.[3] ?? '');
+    }
+    expect(arrays.size).toBe(1);
+    expect(await logOf(2)).toContain('=[$(touch pwned)]');
+    await expect(readFile(path.join(ws, 'pwned'))).rejects.toThrow();
+    // The retry of item 3 was a job of its own, not a task.
+    expect(await logOf(3)).toMatch(/attempt 2 of 2[\s\S]*item 3=\[bad\] array  task \n/);
+    expect(Math.max(...(await readFile(path.join(ws, 'at-once.txt'), 'utf8')).trim().split('\n').map(Number))).toBeLessThanOrEqual(2);
+    expect((await readdir(path.join(recorder.dir, 'slurm'))).filter((f) => f.endsWith('.sh'))).toEqual([expect.stringMatching(/^00_fan\.array-\d+-0\.sh$/), '00_fan.item3.2.sh']);
+  });
+
+  it('cancelling a Slurm fan-out cancels its array: no task left running or pending', async () => {
+    const ws = await tempWorkspace({ fan: `executor: slurm\nstages:\n  - id: fan\n    foreach: [a, b, c, d, e, f]\n    max_parallel: 2\n    run: 'sleep 60'\n` });
+    await startDaemon(ws);
+    const id = await startRun(ws, 'fan');
+    await waitForRun(ws, id, 'two items running', (r) => (r.stages[0]?.items?.running.length ?? 0) >= 2, 60_000);
+    expect((await cli(['cancel', id, '--workspace', ws])).exitCode).toBe(0);
+    await waitForRun(ws, id, 'to be cancelled', (r) => r.status === 'cancelled', 30_000);
+    await waitFor('no task of its array left', async () => {
+      const queued = await execa('squeue', ['-h', '-n', `pipe-${id}-fan`, '-t', 'PENDING,RUNNING,CONFIGURING,COMPLETING'], { reject: false });
+      return String(queued.stdout).trim() === '';
+    }, 30_000);
+  });
+
   it('refuses bad slurm options with their paths', async () => {
     const ws = await tempWorkspace({ p: "stages:\n  - id: work\n    run: 'true'\n    executor: pbs\n    slurm: { mem: lots, args: [rm -rf] }\n" });
     const { exitCode, stderr } = await cli(['validate', path.join(ws, 'pipelines', 'p.yaml')]);

@@ -2,13 +2,17 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { toPipeError } from '../../shared/errors.js';
 import { itemsToRun } from '../../shared/item-events.js';
-import type { StageSpec } from '../../shared/pipeline-schema.js';
+import { type StageSpec, stageExecutor, stageSlurm } from '../../shared/pipeline-schema.js';
+import { SLURM_DIR } from '../../workspace/layout.js';
+import { JobArrays } from '../slurm/job-array.js';
+import { SlurmExecutor } from '../slurm/slurm-executor.js';
+import { stageEnv } from './stage-env.js';
 import { isNonEmpty } from '../../workspace/safe-paths.js';
 import { stageItems } from './fanout-items.js';
 import { LogFile } from './log-file.js';
 import type { RunOptions } from './pipeline-runner.js';
 import type { AttemptOutcome } from './stage-attempt.js';
-import { failure, runStage } from './stage-runner.js';
+import { defaultSlurm, failure, runStage } from './stage-runner.js';
 
 // A fan-out stage (`foreach`): its items run as its own processes, at most `max_parallel` at once, each with its
 // attempts, retries, log and error. Items start in index order, so the run's state stays a few counts and the
@@ -37,12 +41,15 @@ export async function runFanout(options: RunOptions, stage: StageSpec, index: nu
     const onAbort = (): void => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) stop.abort();
+    // On Slurm, the items are tasks of job arrays rather than a job each; a retry is a job of its own.
+    const arrays = stageExecutor(options.pipeline, stage) === 'slurm' ? jobArrays(options, stage, index, todo, values) : null;
+    const itemOptions = arrays ? { ...options, slurm: arrays } : options;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < todo.length && !stop.signal.aborted) {
         const item = todo[next++] as number;
         recorder.emit({ type: 'item.started', stage: index, item, attempt: 1 });
-        const outcome = await runStage(options, stage, index, stop.signal, { index: item, value: values[item] as string });
+        const outcome = await runStage(itemOptions, stage, index, stop.signal, { index: item, value: values[item] as string });
         if (outcome.ok) {
           recorder.emit({ type: 'item.succeeded', stage: index, item });
           continue;
@@ -55,6 +62,8 @@ export async function runFanout(options: RunOptions, stage: StageSpec, index: nu
     const workers = Math.min(stage.max_parallel ?? availableParallelism(), todo.length);
     await Promise.all(Array.from({ length: workers }, worker));
     signal.removeEventListener('abort', onAbort);
+    // Stopped early (a cancel, fail_fast): the tasks no item was taken for must not run after it.
+    if (stop.signal.aborted) await arrays?.cancelRest();
 
     if (signal.aborted) return failure('ERR_CANCELLED', 'cancelled');
     const after = recorder.state.stages[index]?.items;
@@ -78,4 +87,21 @@ export async function runFanout(options: RunOptions, stage: StageSpec, index: nu
   } finally {
     log.close();
   }
+}
+
+// The job arrays of a Slurm fan-out: the items to run, in order, each finding its value in a file of its own.
+function jobArrays(options: RunOptions, stage: StageSpec, index: number, todo: number[], values: string[]): JobArrays {
+  const { recorder, workspace } = options;
+  const ctx = { runId: recorder.state.run_id, runDir: recorder.dir, workspace, index, attempt: 1, params: recorder.state.params };
+  return new JobArrays(options.slurm instanceof SlurmExecutor ? options.slurm : defaultSlurm(), {
+    dir: path.join(recorder.dir, SLURM_DIR),
+    // Each going of the stage (a resume) submits arrays of its own.
+    stem: `${String(index).padStart(2, '0')}_${stage.id}.array-${recorder.state.seq}-`,
+    items: todo.map((item) => ({ index: item, value: values[item] as string })),
+    command: stage.run,
+    cwd: path.resolve(workspace, stage.cwd ?? '.'),
+    env: stageEnv(stage, ctx),
+    spec: stageSlurm(options.pipeline, stage),
+    limit: stage.max_parallel ?? availableParallelism(),
+  });
 }

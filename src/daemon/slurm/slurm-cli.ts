@@ -34,22 +34,38 @@ export async function sbatch(script: string, args: string[], env: Record<string,
 
 /**
  * One squeue for many jobs: state, reason and exit of each job slurmctld still holds (ended ones too, for
- * MinJobAge); a job it no longer holds is missing from the answer.
+ * MinJobAge); a job it no longer holds is missing from the answer. A job array's task is asked for and answered
+ * as `123_4`; its tasks still pending come as one line of ranges (`123|5-9%2|…`), answered for each task asked.
  */
 export async function squeue(ids: string[]): Promise<Map<string, FinalStatus>> {
-  const found = new Map<string, FinalStatus>();
-  if (ids.length === 0) return found;
-  const result = await execa('squeue', ['-h', '-t', 'all', '-j', ids.join(','), '-O', 'JobID:|,State:|,Reason:|,exit_code:'], { reject: false, timeout: TIMEOUT_MS });
+  if (ids.length === 0) return new Map();
+  const result = await execa('squeue', ['-h', '-t', 'all', '-j', ids.join(','), '-O', 'JobID:|,ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:'], { reject: false, timeout: TIMEOUT_MS });
   // squeue fails outright when none of the ids is known any more: an empty answer, not an error.
-  for (const line of String(result.stdout ?? '').split('\n')) {
-    const [id, state, reason, status] = line.trim().split('|');
-    if (!id || !state) continue;
+  return parseSqueue(String(result.stdout ?? ''), ids);
+}
+
+export function parseSqueue(text: string, ids: string[]): Map<string, FinalStatus> {
+  const found = new Map<string, FinalStatus>();
+  for (const line of text.split('\n')) {
+    const [jobId, arrayId, task, state, reason, status] = line.trim().split('|').map((f) => f.trim());
+    if (!jobId || !state) continue;
     // exit_code is the raw wait status: the exit code in its high byte, a signal in its low bits.
     const raw = Number(status);
-    const known = status !== undefined && status.trim() !== '' && Number.isInteger(raw);
-    found.set(id.trim(), { state: state.trim(), reason: cleanReason(reason?.trim()), exitCode: known ? raw >> 8 : null, signal: known ? raw & 0x7f : null });
+    const known = status !== undefined && status !== '' && Number.isInteger(raw);
+    const answer = { state, reason: cleanReason(reason), exitCode: known ? raw >> 8 : null, signal: known ? raw & 0x7f : null };
+    if (!task || task === 'N/A') found.set(jobId, answer);
+    else if (/^\d+$/.test(task)) found.set(`${arrayId}_${task}`, answer);
+    else for (const id of ids) if (id.startsWith(`${arrayId}_`) && inRanges(task, Number(id.slice(arrayId?.length ? arrayId.length + 1 : 0)))) found.set(id, answer);
   }
   return found;
+}
+
+// `1-3,7,9-12%2`: Slurm's task ranges (the `%` limit after them), sometimes in brackets.
+function inRanges(ranges: string, task: number): boolean {
+  return ranges.replace(/^\[|\]$/g, '').split('%')[0]?.split(',').some((part) => {
+    const [from, to = from] = part.split('-').map(Number);
+    return from !== undefined && to !== undefined && task >= from && task <= to;
+  }) ?? false;
 }
 
 /** What a running job uses, summed over its running steps (the batch step, each srun step), as sstat says it. */

@@ -45,7 +45,7 @@ export function batchScript(command: string | readonly string[]): string {
   return `#!/bin/sh\n# Written by pipe-tui: the stage's command. Its environment comes from sbatch.\n${line}\n`;
 }
 
-const shellQuote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+export const shellQuote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 export class SlurmExecutor implements AdoptingExecutor {
   constructor(readonly watcher = new JobWatcher()) {}
@@ -61,15 +61,16 @@ export class SlurmExecutor implements AdoptingExecutor {
     closeSync(openSync(output, 'a', PRIVATE_FILE_MODE));
     const name = jobName(launch.env.PIPE_RUN_ID ?? 'run', launch.env.PIPE_STAGE ?? 'stage');
     const submitted = sbatch(script, sbatchArgs(launch.slurm ?? { args: [] }, name, output, launch.cwd), launch.env);
-    return this.follow(submitted, output, launch);
+    return this.attach(submitted, output, launch);
   }
 
   adopt(job: Job, launch: StageLaunch): StageProcess {
     const runDir = launch.env.PIPE_RUN_DIR ?? launch.cwd;
-    return this.follow(Promise.resolve(job.id), path.resolve(runDir, job.output), launch, job);
+    return this.attach(Promise.resolve(job.id), path.resolve(runDir, job.output), launch, job);
   }
 
-  private follow(submitted: Promise<string>, output: string, launch: StageLaunch, known?: Job): StageProcess {
+  /** Follows a job (or a job array's task, `123_4`) as the stage's process: its state, output file and end. */
+  attach(submitted: Promise<string>, output: string, launch: StageLaunch, known?: Job): StageProcess {
     const runDir = launch.env.PIPE_RUN_DIR ?? launch.cwd;
     const relative = path.relative(runDir, output);
     const follower = new OutputFollower(output, (chunk) => launch.onOutput(chunk, 'stdout'));
