@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PipeError } from '../../shared/errors.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, daemonPaths } from '../../workspace/layout.js';
 import { readWorkspaceConfig } from '../../workspace/workspace-config.js';
+import { abortableSleep } from './abortable-sleep.js';
 
 // Resource pools shared by every run of a workspace, the daemon's and a foreground run's alike: a slot is a file,
 // `.pipe-tui/pools/gpu.1`, made with O_EXCL and naming its holder (pid and the pid's start time, so a pid reused
@@ -71,7 +72,7 @@ async function poll(workspace: string, dir: string, pool: string, holder: Holder
     }
     if (!told) onWait(size);
     told = true;
-    await pause(POLL_MS, signal);
+    await abortableSleep(POLL_MS, signal);
   }
   return null;
 }
@@ -140,16 +141,4 @@ function startTime(pid: number): string | null {
   } catch {
     return null;
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -10,6 +10,7 @@ import { localExecutor } from './local-executor.js';
 import { LogFile } from './log-file.js';
 import { backoffDelay, isRetryable, maxAttempts } from './retry-policy.js';
 import { noApprovals } from './run-hooks.js';
+import { abortableSleep } from './abortable-sleep.js';
 import { type Slot, acquireSlot } from './pool-slots.js';
 import { type AttemptOutcome, runAttempt } from './stage-attempt.js';
 import type { RunOptions } from './pipeline-runner.js';
@@ -81,7 +82,7 @@ export async function runStage(options: RunOptions, stage: StageSpec, index: num
           const nextAt = new Date(Date.now() + delay).toISOString();
           if (item) recorder.emit({ type: 'item.retrying', stage: index, item: item.index, error: error.error, next_attempt_at: nextAt });
           else recorder.emit({ type: 'stage.retrying', stage: index, error: error.error, next_attempt: attempt + 1, next_attempt_at: nextAt });
-          await sleep(delay, signal);
+          await abortableSleep(delay, signal);
         },
         shouldRetry: ({ error }) => error instanceof AttemptFailed && retryable(error.error),
       },
@@ -174,18 +175,4 @@ async function attemptBehindCircuit(options: RunOptions, stage: StageSpec, run: 
   const outcome = await run();
   if (outcome.ok || outcome.error.code !== 'ERR_CANCELLED') circuits.record(key, outcome.ok);
   return outcome;
-}
-
-// Resolves after `ms`, or at once when the run is cancelled.
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
