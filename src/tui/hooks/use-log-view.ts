@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { watch } from 'chokidar';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Span } from '../../shared/terminal-text.js';
-import { lastPageTop, lineStartAfter, lineStartBefore, readPage } from '../log-file.js';
+import { lastPageTop, lineStartAfter, lineStartBefore, readPage } from '../../workspace/log-paging.js';
 
 /** A fallback for a log whose folder is not there yet, and for filesystems without change events. */
 const POLL_MS = 1000;

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { fitSpans } from '../shared/fit-spans.js';
 import type { Span } from '../shared/terminal-text.js';
-import { renderedParts, scanLines } from '../workspace/log-lines.js';
+import { renderedParts, scanLines } from './log-lines.js';
 
 // A log file paged from disk by byte offsets of line starts: every move reads only the bytes it crosses, so a
 // 1 GB log costs a window of memory and a page of I/O wherever the view is, even when one "line" is megabytes of

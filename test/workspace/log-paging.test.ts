@@ -3,7 +3,7 @@ import { type FileHandle, open, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { plainText } from '../../src/shared/terminal-text.js';
-import { lastPageTop, lineStartAfter, lineStartBefore, readPage as readSpans } from '../../src/tui/log-file.js';
+import { lastPageTop, lineStartAfter, lineStartBefore, readPage as readSpans } from '../../src/workspace/log-paging.js';
 import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
 
 afterEach(removeWorkspaces);
