@@ -98,6 +98,10 @@ const TABLE: CommandSpec[] = [
     options: [
       { flags: '-f, --follow', description: 'keep printing as the log grows' },
       { flags: '--item <n>', description: "a fan-out stage's item n (its index, as status shows it): that item's log" },
+      { flags: '--grep <pattern>', description: 'only the lines that match, as shown (plain text, smart case); exit 1 when none does' },
+      { flags: '--regex', description: 'with --grep: the pattern is a regular expression' },
+      { flags: '-C, --context <n>', description: 'with --grep: n lines around each match' },
+      { flags: '--tail <n>', description: 'with --grep: only the last n matches' },
     ],
     run: async (args, options) => (await import('./commands/logs.js')).logsCommand(arg(args, 0), optionalArg(args, 1), options),
   },

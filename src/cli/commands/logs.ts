@@ -4,6 +4,7 @@ import { readRun, requireRun } from '../../workspace/run-reader.js';
 import { stageLogPath } from '../../workspace/layout.js';
 import { itemEnded, itemIndex, itemLogPath } from '../item-log.js';
 import { LogPrinter } from '../log-printer.js';
+import { countOption, grepLog } from '../log-grep.js';
 import { type CommonOptions, resolveWorkspace } from '../workspace.js';
 
 const POLL_MS = 200;
@@ -12,6 +13,11 @@ export interface LogsOptions extends CommonOptions {
   follow?: boolean;
   /** A fan-out stage's item, by index: its log instead of the stage's. */
   item?: string;
+  /** Only the lines matching this (plain text, smart case; a regular expression with --regex). */
+  grep?: string;
+  regex?: boolean;
+  context?: string;
+  tail?: string;
 }
 
 // A stage's log (default: the current or last stage), each line as a terminal shows it: coloured on a colour
@@ -25,6 +31,13 @@ export async function logsCommand(runId: string, stageRef: string | undefined, o
   let index = stageRef === undefined ? run.current_state.stage : stageIndex(run, stageRef);
   const itemFile = item === null ? null : itemLogPath(workspace, runId, requireStage(run, index), item);
   const terminal = process.stdout.isTTY === true && process.env.TERM !== 'dumb';
+  if (options.grep !== undefined) {
+    if (options.follow) throw new PipeError('ERR_USAGE', '--grep searches the log as it is now: leave out -f');
+    const grep = { regex: options.regex === true, context: countOption(options.context, '-C') ?? 0, tail: countOption(options.tail, '--tail'), color: terminal && !process.env.NO_COLOR };
+    const stage = requireStage(run, index);
+    return grepLog(itemFile ?? stageLogPath(workspace, runId, stage), options.grep, grep, (text) => process.stdout.write(text));
+  }
+  if (options.regex || options.context !== undefined || options.tail !== undefined) throw new PipeError('ERR_USAGE', '--regex, -C and --tail go with --grep');
   const printer = new LogPrinter({ color: terminal && !process.env.NO_COLOR, live: terminal && options.follow === true });
   for (;;) {
     const stage = run.stages[index];
