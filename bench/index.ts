@@ -10,6 +10,7 @@ import { feedFanout } from './feed-fanout.js';
 import { feedLatency } from './feed-latency.js';
 import { floodLatency } from './flood-latency.js';
 import { lsJson } from './ls-json.js';
+import { logSearch } from './log-search.js';
 import { logTail1gb } from './log-tail-1gb.js';
 import { logThroughput } from './log-throughput.js';
 import { progressFlood } from './progress-flood.js';
@@ -39,6 +40,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'tui-rss', run: tuiRss },
   { name: 'tui-log-paging', run: tuiLogPaging },
   { name: 'log-tail-1gb', run: logTail1gb },
+  { name: 'log-search', run: logSearch },
   { name: 'ls-json', run: lsJson },
   { name: 'eta-accuracy', run: etaAccuracy },
   { name: 'slurm-watch', run: slurmWatch },

@@ -22,8 +22,8 @@ async function search(content: string, pattern: string, regex = false): Promise<
 describe('searching a log as it is shown', () => {
   it('finds needles near the start, the middle and the end of a log larger than a chunk, each line once', async () => {
     const filler = (n: number, from: number) => Array.from({ length: n }, (_, i) => `line ${from + i} nothing here`).join('\n');
-    const log = `needle at the start needle\n${filler(50_000, 1)}\nthe middle needle\n${filler(50_000, 60_000)}\nneedle at the end`;
-    expect(log.length).toBeGreaterThan(2 * 1024 * 1024);
+    const log = `needle at the start needle\n${filler(120_000, 1)}\nthe middle needle\n${filler(120_000, 200_000)}\nneedle at the end`;
+    expect(log.length).toBeGreaterThan(4 * 1024 * 1024);
     expect(await search(log, 'needle')).toEqual(['needle at the start needle', 'the middle needle', 'needle at the end']);
   });
 
