@@ -7,7 +7,7 @@ import { type LogMatch, type LogMatcher, logMatcher, searchLog } from '../worksp
 
 // `logs RUN STAGE --grep PATTERN`: the log's matching lines as shown (after `\r` frames and colours), with -C
 // lines of context around each and `--` between groups, as grep prints them; --tail keeps the last N matches.
-// Exit 1 when nothing matches, as grep. The search reads the log a megabyte at a time, whatever its size.
+// Exit 1 when nothing matches, as grep. The search reads the log 4 MB at a time, whatever its size.
 
 export interface GrepOptions {
   regex: boolean;
