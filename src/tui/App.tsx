@@ -23,6 +23,8 @@ import { useCommands, useStartDaemon } from './hooks/use-commands.js';
 import { useEntityContent } from './hooks/use-entity-content.js';
 import { useItemList } from './hooks/use-item-list.js';
 import { useKeys } from './hooks/use-keys.js';
+import { useFailureTop } from './hooks/use-failure-top.js';
+import { useLogSearch } from './hooks/use-log-search.js';
 import { useLogView } from './hooks/use-log-view.js';
 import { useNoteFade } from './hooks/use-note-fade.js';
 import { useParamsForm, usePipelines } from './hooks/use-pipelines.js';
@@ -82,15 +84,19 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
   // In the item list the pane shows the chosen item's log, at its end.
   const log = items.open ? { height: itemBox.log, top: null } : { height: box.log, top: view.logTop };
   const logView = useLogView(files.log, log.height, columns, log.top, ui.showLog || items.open, g.ellipsis);
-  const errorLines = useLogView(files.errorLog, box.errorLog, columns - 4, null, failed !== null, g.ellipsis).lines;
+  const search = useLogSearch({ file: items.open ? null : files.log, active: ui.showLog && !items.open, find: ui.find, top: view.logTop, match: view.logMatch, height: box.log, width: columns, lines: logView.lines, dispatch, note, g });
+  // The error panel quotes the failed stage's log from its failure when that is near the end, else its end.
+  const failureTop = useFailureTop(files.errorLog, box.errorLog, failed !== null);
+  const errorLines = useLogView(files.errorLog, box.errorLog, columns - 4, failureTop, failed !== null, g.ellipsis).lines;
   const matches = filterPipelines(names, ui.query).flatMap((name) => (pipelines ?? []).filter((p) => p.name === name));
   const stats = useStageStats(workspace, run?.pipeline ?? null, run?.stages.map((s) => s.id) ?? [], ui.overlay === 'stats');
   const entityText = useEntityContent(files.entity, entity);
   const entityRows = Math.max(3, rows - 4);
-  const screen = { entityLines: entityText?.split('\n').length ?? 0, pageRows: entityRows, listRows: box.list, itemRows: itemBox.items, daemonUp: runs.connection === 'live' };
-  useKeys({ ui, context: keyContext(view, names, userInfo().username, screen), logFile: files.log, dispatch, exit, send, openForm, startDaemon: wakeDaemon, remove, page: logView.page });
+  const screen = { entityLines: entityText?.split('\n').length ?? 0, pageRows: entityRows, listRows: box.list, itemRows: itemBox.items, daemonUp: runs.connection === 'live', find: search.facts };
+  useKeys({ ui, context: keyContext(view, names, userInfo().username, screen), logFile: files.log, dispatch, exit, send, openForm, startDaemon: wakeDaemon, remove, page: logView.page, find: search.perform });
 
-  const listShown = ui.overlay === null || ui.overlay === 'confirm' || ui.overlay === 'search';
+  const listShown = ui.overlay === null || ui.overlay === 'confirm' || ui.overlay === 'search' || ui.overlay === 'find';
+  const logOpen = ui.showLog && stage !== null && !items.open;
   return (
     <Box flexDirection="column" width={columns}>
       <Header workspace={workspace} width={columns} />
@@ -113,7 +119,7 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
           {run ? <Box marginTop={1}><RunDetail run={run} stage={stageIndex} entityRows={box.entities} width={columns} now={now} /></Box> : null}
           {unreadable ? <Text>{cut(`${unreadable.runId}: ${unreadable.error.code}: ${unreadable.error.message}`, columns, g.ellipsis)}</Text> : null}
           {failed && selectedId ? <ErrorPanel run={failed} runDir={runDir(workspace, selectedId)} logLines={errorLines} width={columns} /> : null}
-          {ui.showLog && stage ? <LogPane title={`log: ${stage.id}`} lines={logView.lines} missing={logView.missing} follow={view.logTop === null} /> : null}
+          {logOpen && stage ? <LogPane title={`log: ${stage.id}`} lines={search.lines} missing={logView.missing} follow={view.logTop === null} mode={search.filterTitle} empty={search.empty} /> : null}
           {runs.circuits.filter((c) => c.open_until).map((c) => (
             <Text key={c.key}>{`circuit ${c.key} open until ${c.open_until?.slice(11, 19)}`}</Text>
           ))}
@@ -124,6 +130,9 @@ export function App({ workspace, startDaemon = true, bell = false }: AppProps) {
         note={shownNote}
         width={columns}
         search={ui.overlay === 'search' ? ui.filter : null}
+        find={ui.overlay === 'find' ? ui.find : null}
+        status={logOpen ? search.status : null}
+        log={logOpen && ui.overlay === null ? { found: ui.find.kept !== null } : null}
         question={question}
         filter={ui.filter}
         hint={ui.overlay === null && items.fanout ? 'Enter items' : null}

@@ -1,6 +1,7 @@
 import { type RunStatus, isTerminal } from '../shared/metadata-schema.js';
 import { shortRunId } from '../shared/names.js';
 import { itemMoved, itemOrder } from './item-order.js';
+import { failureKey, logKey } from './keymap-log.js';
 import type { Effect, KeyContext, KeyFlags } from './keymap.js';
 import type { ConfirmAction, UiAction, UiState } from './ui-state.js';
 
@@ -19,6 +20,10 @@ const RESUMABLE = new Set<RunStatus>(['failed', 'cancelled', 'interrupted']);
 export function mainKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): KeyAnswer {
   const runId = ctx.selectedId;
   if (input === 'q') return effect({ type: 'exit' });
+  // With the log open, its own keys (search, filter, copy, its ends) come first.
+  const logged = ui.showLog && runId && ctx.stageCount > 0 ? logKey(ui, input, key, ctx, runId) : null;
+  if (logged) return logged;
+  if (input === 'E' && runId && ctx.stageCount > 0) return failureKey(ui, runId);
   if (input === 'j' || key.downArrow) return act({ type: 'move', delta: 1, runs: ctx.runs, from: runId });
   if (input === 'k' || key.upArrow) return act({ type: 'move', delta: -1, runs: ctx.runs, from: runId });
   // Home, End, PgUp and PgDn move through the log while it is open, else through the list: to its ends, as g and

@@ -2,7 +2,9 @@ import type { Command } from '../shared/protocol.js';
 import type { Items, RunStatus } from '../shared/metadata-schema.js';
 import type { PageMove } from './hooks/use-log-view.js';
 import type { RunRows } from './run-rows.js';
+import type { Search } from './find-state.js';
 import { itemsKey } from './keymap-items.js';
+import { findPromptKey } from './keymap-log.js';
 import { type KeyAnswer, act, mainKey, none } from './keymap-main.js';
 import { filterPipelines } from './matching.js';
 import { type UiAction, type UiState, uiReducer } from './ui-state.js';
@@ -32,6 +34,19 @@ export interface KeyContext {
   daemonUp: boolean;
   pipelines: string[];
   user: string;
+  /** The log search as the keys need it: a jump under way (Esc stops it), matches counted, matches on the page. */
+  find?: FindFacts;
+}
+
+export interface FindFacts {
+  /** A jump reads the log: Esc stops it. */
+  busy: boolean;
+  /** Matches counted so far (the filter view's length). */
+  counted: number;
+  /** Matches the filter view's page shows: PgUp / PgDn move by as many. */
+  shown: number;
+  /** The current match's place among those counted (null: none, or not counted yet): where `&` starts. */
+  at: number | null;
 }
 
 export interface KeyFlags {
@@ -62,7 +77,21 @@ export type Effect =
   | { type: 'open-form'; pipeline: string }
   | { type: 'start-daemon' }
   /** Removes a finished run's folder (`d`, then `y`). */
-  | { type: 'remove'; runId: string };
+  | { type: 'remove'; runId: string }
+  | FindEffect;
+
+/**
+ * The log search's moves, read from disk off the key path and answered with `log-top`: the next match from the
+ * view's top (`first`), the next or previous from the current match, the failure (E), the `index`th match counted.
+ */
+export type FindMove = 'first' | 'next' | 'prev' | 'failure' | 'index';
+
+export type FindEffect =
+  | { type: 'log-find'; runId: string; move: FindMove; search: Search; index?: number }
+  /** Esc while a jump reads: it stops. */
+  | { type: 'find-stop' }
+  /** `y` the line at the top or the current match, `Y` the page, to the terminal's clipboard. */
+  | { type: 'copy'; page: boolean };
 
 export interface KeyResult {
   state: UiState;
@@ -105,6 +134,8 @@ function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyContext): 
       return { actions: [{ type: 'overlay', overlay: null }], effects: [{ type: 'command', body: ui.confirm.body, done: ui.confirm.done, select: ui.confirm.select }] };
     case 'search':
       return searchKey(ui, input, key, ctx);
+    case 'find':
+      return findPromptKey(ui, input, key, ctx);
     case 'entity':
       return entityKey(ui, input, key, ctx);
     case 'entities':

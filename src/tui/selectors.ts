@@ -5,7 +5,7 @@ import { itemLogName } from '../shared/names.js';
 import { entityPath } from '../workspace/entity-files.js';
 import { stageLogPath } from '../workspace/layout.js';
 import type { RunRead } from '../workspace/run-reader.js';
-import type { KeyContext } from './keymap.js';
+import type { FindFacts, KeyContext } from './keymap.js';
 import { filterRuns, runMatches, searchText } from './matching.js';
 import { type ListedEntry, type RunEntry, entryId, feedWins } from './run-entries.js';
 import type { RunRows } from './run-rows.js';
@@ -81,6 +81,8 @@ export interface Selection {
   stage: StageState | null;
   /** The selected run's log pane top: a byte offset when scrolled back, null following its end. */
   logTop: number | null;
+  /** The log search's current match in that log (the start of its line), or null. */
+  logMatch: number | null;
   /** The selected run when it ended badly with an error to show in the panel. */
   failed: RunMetadata | null;
   /** An entity opened for viewing. */
@@ -109,6 +111,7 @@ export function select(entries: RunRows, ui: UiState, detail?: RunRead | null): 
     stageIndex,
     stage: run?.stages[stageIndex] ?? null,
     logTop: view.logTop,
+    logMatch: view.match ?? null,
     failed: run && endedBadly(run) ? run : null,
     entity: ui.overlay === 'entity' && run ? (run.entities[ui.pick] ?? null) : null,
   };
@@ -148,7 +151,7 @@ export function clockTick(s: Selection, ui: UiState, listRows: number, now: numb
   const selectedMoves = (s.run && moves(s.run)) || (s.status !== null && moves({ status: s.status }));
   // The timeline and the item list show the selected run's times alone.
   if (ui.overlay === 'stats' || ui.overlay === 'items') return selectedMoves ? SECOND : null;
-  if (ui.overlay !== null && ui.overlay !== 'search' && ui.overlay !== 'confirm') return null;
+  if (ui.overlay !== null && ui.overlay !== 'search' && ui.overlay !== 'confirm' && ui.overlay !== 'find') return null;
   const { first, rows } = listWindow(s.entries.length, Math.max(0, s.at), listRows);
   const shown = s.entries.slice(first, first + rows).flatMap((e) => (e.ok ? [e.listing] : []));
   if (selectedMoves) return SECOND;
@@ -188,6 +191,8 @@ export interface ScreenFacts {
   /** Rows of a fan-out's item list, likewise. */
   itemRows: number;
   daemonUp: boolean;
+  /** The log search, as far as the keys need it. */
+  find: FindFacts;
 }
 
 /** What the key handler needs to know of the screen. */
@@ -206,6 +211,7 @@ export function keyContext(s: Selection, pipelines: string[], user: string, scre
     pageRows: screen.pageRows ?? 1,
     listRows: screen.listRows ?? 1,
     daemonUp: screen.daemonUp ?? false,
+    find: screen.find,
     pipelines,
     user,
   };

@@ -1,4 +1,5 @@
 import type { Command } from '../shared/protocol.js';
+import { type FindAction, type FindState, findReducer, noFind } from './find-state.js';
 import { entryId } from './run-entries.js';
 import type { RunRows } from './run-rows.js';
 
@@ -7,7 +8,7 @@ import type { RunRows } from './run-rows.js';
 
 export { filterPipelines } from './matching.js';
 
-export type Overlay = null | 'help' | 'picker' | 'params' | 'confirm' | 'search' | 'entities' | 'entity' | 'stats' | 'items';
+export type Overlay = null | 'help' | 'picker' | 'params' | 'confirm' | 'search' | 'entities' | 'entity' | 'stats' | 'items' | 'find';
 
 /** The params of a pipeline about to start, as the user edits them (the picker's Tab). */
 export interface ParamsForm {
@@ -21,6 +22,8 @@ export interface RunView {
   stage: number | null;
   /** Byte offset of the log pane's top line when scrolled back; null follows the end of the file. */
   logTop: number | null;
+  /** The log search's current match (the start of its line), placed near the top; a move of the view forgets it. */
+  match?: number | null;
 }
 
 export const FOLLOWING: RunView = { stage: null, logTop: null };
@@ -61,10 +64,12 @@ export interface UiState {
   form: ParamsForm | null;
   /** The fan-out item chosen in the item list (its index among the stage's items); null for none yet. */
   item: number | null;
+  /** The log pane's search: its prompt, the search kept, the filter view. */
+  find: FindState;
 }
 
 export const initialUi: UiState = {
-  selectedId: null, oldest: false, awaited: null, runs: {}, showLog: false, overlay: null, query: '', pick: 0, filter: '', confirm: null, scroll: 0, note: null, noteId: 0, form: null, item: null,
+  selectedId: null, oldest: false, awaited: null, runs: {}, showLog: false, overlay: null, query: '', pick: 0, filter: '', confirm: null, scroll: 0, note: null, noteId: 0, form: null, item: null, find: noFind,
 };
 
 export type UiAction =
@@ -73,7 +78,8 @@ export type UiAction =
   | { type: 'jump'; to: 'newest' | 'oldest' }
   | { type: 'stage'; runId: string; delta: number; count: number; current: number }
   | { type: 'toggle-log' }
-  | { type: 'log-top'; runId: string; top: number | null }
+  /** `match`: the log search's match the view now shows near its top. */
+  | { type: 'log-top'; runId: string; top: number | null; match?: number }
   | { type: 'overlay'; overlay: Overlay }
   | { type: 'query'; query: string }
   | { type: 'pick'; delta: number; count: number }
@@ -92,7 +98,8 @@ export type UiAction =
   | { type: 'entity-view'; open: boolean }
   /** Opens a fan-out stage's item list on `item`: that run and stage stay chosen while it is open. */
   | { type: 'items'; runId: string; stage: number; item: number | null }
-  | { type: 'item'; item: number | null };
+  | { type: 'item'; item: number | null }
+  | FindAction;
 
 const runView = (state: UiState, runId: string): RunView => state.runs[runId] ?? FOLLOWING;
 const withRun = (state: UiState, runId: string, view: RunView): UiState => ({ ...state, runs: { ...state.runs, [runId]: view } });
@@ -123,7 +130,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case 'toggle-log':
       return { ...state, showLog: !state.showLog };
     case 'log-top':
-      return withRun(state, action.runId, { ...runView(state, action.runId), logTop: action.top });
+      return withRun(state, action.runId, { ...runView(state, action.runId), logTop: action.top, match: action.match ?? null });
     case 'overlay':
       return { ...state, overlay: action.overlay, query: '', pick: 0, scroll: 0, confirm: null, form: action.overlay === 'params' ? state.form : null };
     case 'form':
@@ -158,5 +165,11 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       };
     case 'item':
       return { ...state, item: action.item };
+    case 'find-text':
+    case 'find-keep':
+    case 'find-filter':
+    case 'find-context':
+    case 'find-top':
+      return { ...state, find: findReducer(state.find, action) };
   }
 }

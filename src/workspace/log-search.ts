@@ -175,3 +175,13 @@ const withoutEscapes = (text: string): string => {
 // CSI (colours, cursor moves), OSC (titles, links) and two-byte escapes: never a newline inside.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: escapes are what it removes
 const ESCAPES = /\x1b(?:\[[0-?]*[ -\/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
+
+/**
+ * Lines that look like a failure (what the TUI's `E` jumps to): an error code, a Python traceback or exception, a
+ * Go panic, a test runner's FAILED, the kernel's Killed. pipe-tui's own `=====` lines are never taken: the error panel
+ * already says what they say, and the stage's own words are what one looks for. Written with capitals, so smart case
+ * keeps it case-sensitive.
+ */
+export const FAILURE_PATTERN = '(?<!^===== pipe-tui: .*)(?:ERR_|Error|Exception|Traceback|FAILED|panic:|Killed)';
+
+export const failureMatcher = (): LogMatcher => logMatcher(FAILURE_PATTERN, true);

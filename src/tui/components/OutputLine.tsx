@@ -1,10 +1,11 @@
 import { Text } from 'ink';
-import { type Color, type Span, type Style, plainText } from '../../shared/terminal-text.js';
+import { type Color, type Style, plainText } from '../../shared/terminal-text.js';
 import { useDisplay } from '../display.js';
+import type { MarkedSpan } from '../marks.js';
 
 export interface OutputLineProps {
   /** The line as terminal-text rendered it, already cut to the width. */
-  spans: readonly Span[];
+  spans: readonly MarkedSpan[];
   /** Drawn before the line, dim. */
   prefix?: string;
   /** The line's unstyled text dim too (the error panel's quotes of a log). */
@@ -12,15 +13,24 @@ export interface OutputLineProps {
 }
 
 // One line of a stage's output, its colours drawn by Ink (which writes the only escape sequences), or plain when
-// colour is off. Never wrapped: a wrapped row would push the rest of the screen down.
+// colour is off. Never wrapped: a wrapped row would push the rest of the screen down. The log search's marks are
+// drawn inverse, colour or not (NO_COLOR is about colour: inverse is what a terminal without it still has).
 export function OutputLine({ spans, prefix = '', dim = false }: OutputLineProps) {
   const { color } = useDisplay();
   const text = plainText(spans);
-  if (!color) return <Text wrap="truncate">{`${prefix}${text}` || ' '}</Text>;
+  if (!color && !spans.some((span) => span.mark)) return <Text wrap="truncate">{`${prefix}${text}` || ' '}</Text>;
+  if (!color) {
+    return (
+      <Text wrap="truncate">
+        {prefix}
+        {spans.map((span, i) => (span.mark ? <Text key={i} inverse>{span.text}</Text> : span.text))}
+      </Text>
+    );
+  }
   return (
     <Text wrap="truncate" dimColor={dim}>
       {prefix ? <Text dimColor>{prefix}</Text> : null}
-      {text === '' ? ' ' : spans.map((span, i) => <Text key={i} {...inkStyle(span.style)}>{span.text}</Text>)}
+      {text === '' ? ' ' : spans.map((span, i) => <Text key={i} {...inkStyle(span.style)} inverse={span.mark || span.style?.inverse}>{span.text}</Text>)}
     </Text>
   );
 }

@@ -1,6 +1,6 @@
 import { useInput } from 'ink';
 import { type RefObject, useRef } from 'react';
-import { type Effect, type KeyContext, handleKeys } from '../keymap.js';
+import { type Effect, type FindEffect, type KeyContext, handleKeys } from '../keymap.js';
 import type { UiAction, UiState } from '../ui-state.js';
 import type { PageMove } from './use-log-view.js';
 import type { Send } from './use-commands.js';
@@ -18,6 +18,8 @@ export interface KeyWiring {
   /** Removes a finished run's folder. */
   remove: (runId: string) => void;
   page: (move: PageMove) => Promise<number | null>;
+  /** The log search's moves and copying (use-log-search.ts). */
+  find: (effect: FindEffect) => void;
 }
 
 // The keys, decided by the keymap and carried out here. The handler reads the newest render's values through a ref:
@@ -48,6 +50,10 @@ function perform(effect: Effect, latest: RefObject<KeyWiring>): void {
       return w.startDaemon();
     case 'remove':
       return w.remove(effect.runId);
+    case 'log-find':
+    case 'find-stop':
+    case 'copy':
+      return w.find(effect);
     case 'log-page': {
       // The answer applies only to the log it was asked of, should the selection move meanwhile.
       const file = w.logFile;
