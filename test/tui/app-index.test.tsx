@@ -8,8 +8,9 @@ import { indexEntryOf, indexLineText } from '../../src/shared/run-index-entry.js
 import { daemonPaths } from '../../src/workspace/layout.js';
 import { App } from '../../src/tui/App.js';
 import { DisplayContext } from '../../src/tui/display.js';
-import { removeWorkspaces, tempWorkspace, waitFor } from '../helpers/workspace.js';
+import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
 import { states } from './run-states.js';
+import { screenOf } from '../helpers/ink-screen.js';
 
 // The TUI on a workspace of many runs, listed from the runs index: more runs than the first screenful read, found
 // by `/` and reached by PgDn / PgUp, G and g.
@@ -27,13 +28,7 @@ function mount(workspace: string) {
     </DisplayContext.Provider>,
   );
   mounted.push(app);
-  const screen = (pattern: RegExp | ((frame: string) => boolean), what = `the screen to show ${pattern}`) =>
-    waitFor(what, () => {
-      const frame = app.lastFrame() ?? '';
-      return (typeof pattern === 'function' ? pattern(frame) : pattern.test(frame)) ? frame : null;
-    }, 20_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- last frame ---\n${app.lastFrame()}`);
-    });
+  const screen = screenOf(app);
   return { app, screen };
 }
 

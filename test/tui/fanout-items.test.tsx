@@ -11,8 +11,9 @@ import { StageRow } from '../../src/tui/components/StageRow.js';
 import { DisplayContext } from '../../src/tui/display.js';
 import { itemOrder } from '../../src/tui/item-order.js';
 import { itemsLayout } from '../../src/tui/layout.js';
-import { removeWorkspaces, tempWorkspace, waitFor } from '../helpers/workspace.js';
+import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
 import { T0, runFrom } from './run-states.js';
+import { screenOf } from '../helpers/ink-screen.js';
 
 // A fan-out stage in the TUI: its row's counts at 80 columns, and its item list (Enter), failed items first, each
 // item's log in the pane, on real run folders; 10 000 items open as fast as 30, drawing a screenful of rows.
@@ -133,13 +134,7 @@ function mount(ws: string) {
     </DisplayContext.Provider>,
   );
   mounted.push(app);
-  const screen = (pattern: RegExp | ((frame: string) => boolean), what = `the screen to show ${pattern}`) =>
-    waitFor(what, () => {
-      const f = app.lastFrame() ?? '';
-      return (typeof pattern === 'function' ? pattern(f) : pattern.test(f)) ? f : null;
-    }, 20_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- last frame ---\n${app.lastFrame()}`);
-    });
+  const screen = screenOf(app);
   return { app, screen };
 }
 

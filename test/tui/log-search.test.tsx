@@ -10,7 +10,8 @@ import { LogPane } from '../../src/tui/components/LogPane.js';
 import { DisplayContext } from '../../src/tui/display.js';
 import { markLines } from '../../src/tui/marks.js';
 import { cli } from '../helpers/cli.js';
-import { removeWorkspaces, tempWorkspace, waitFor } from '../helpers/workspace.js';
+import { removeWorkspaces, tempWorkspace } from '../helpers/workspace.js';
+import { screenOf } from '../helpers/ink-screen.js';
 
 // Issue 16 in the TUI, on a real run whose log is several megabytes (so every search spans chunks): `/needle` finds
 // the needles near its start, middle and end in turn, n wraps, N goes back, & pages the matching lines from disk,
@@ -50,13 +51,7 @@ function mount(ws: string) {
   mounted.push(app);
   Object.defineProperty(app.stdout, 'columns', { value: 80 });
   app.stdout.emit('resize');
-  const screen = (pattern: RegExp | ((frame: string) => boolean), what = `the screen to show ${pattern}`) =>
-    waitFor(what, () => {
-      const frame = app.lastFrame() ?? '';
-      return (typeof pattern === 'function' ? pattern(frame) : pattern.test(frame)) ? frame : null;
-    }, 20_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- last frame ---\n${app.lastFrame()}`);
-    });
+  const screen = screenOf(app);
   return { app, screen };
 }
 
